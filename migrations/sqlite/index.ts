@@ -1,0 +1,5 @@
+import type { MigrationInterface } from "typeorm";
+import { Initial1795953065152 } from "./1795953065152-Initial";
+
+// Append-only: add new migrations at the end, never edit one that has shipped.
+export const SQLITE_MIGRATIONS: Array<new () => MigrationInterface> = [Initial1795953065152];

@@ -1,0 +1,132 @@
+import { z } from "zod";
+
+// Env of CONTRACT.md §1, parsed and validated once into a typed object.
+
+export type DatabaseKind = "sqlite" | "mysql" | "mariadb";
+export interface DatabaseConfig {
+  kind: DatabaseKind;
+  url: string;
+  /** sqlite only: file path, or ":memory:" */
+  path?: string;
+}
+
+export type Role = "api" | "dispatcher";
+
+export interface Config {
+  port: number;
+  database: DatabaseConfig;
+  redisUrl: string | null;
+  roles: Role[];
+  bootstrapApiKey: string | null;
+  telephony: string;
+  simCallMs: number;
+  progressIntervalMs: number;
+  leaseMs: number;
+  drainMs: number;
+  pollMs: number;
+  redisPrefix: string;
+}
+
+const TELEPHONY_PROVIDERS = ["simulator"] as const;
+
+const intIn = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+export function parseDatabaseUrl(url: string): DatabaseConfig {
+  if (url.startsWith("sqlite:")) {
+    const path = url.slice("sqlite:".length).replace(/^\/\//, "");
+    if (!path) throw new Error("sqlite URL needs a path, e.g. sqlite:./data/voicecast.sqlite");
+    return { kind: "sqlite", url, path };
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error("must be sqlite:<path>, mysql://user:pass@host:port/db or mariadb://user:pass@host:port/db");
+  }
+  const kind = parsed.protocol.replace(/:$/, "");
+  if (kind !== "mysql" && kind !== "mariadb") {
+    throw new Error(`unsupported scheme "${parsed.protocol}" (use sqlite:, mysql:// or mariadb://)`);
+  }
+  if (!parsed.hostname) throw new Error("needs a host");
+  if (parsed.pathname.replace(/^\//, "") === "") throw new Error("needs a database name after the host");
+  return { kind, url };
+}
+
+const schema = z.object({
+  PORT: intIn(0, 65535).default(4000),
+  DATABASE_URL: z
+    .string()
+    .default("sqlite:./data/voicecast.sqlite")
+    .transform((v, ctx) => {
+      try {
+        return parseDatabaseUrl(v.trim());
+      } catch (e) {
+        ctx.addIssue({ code: "custom", message: (e as Error).message });
+        return z.NEVER;
+      }
+    }),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : null))
+    .refine((v) => v === null || /^rediss?:\/\/[^/]+(\/\d+)?$/.test(v), "must be redis://host:port[/db]"),
+  VOICECAST_ROLES: z
+    .string()
+    .default("api,dispatcher")
+    .transform((v, ctx) => {
+      const roles = v.split(",").map((r) => r.trim()).filter(Boolean);
+      const bad = roles.filter((r) => r !== "api" && r !== "dispatcher");
+      if (roles.length === 0 || bad.length > 0) {
+        ctx.addIssue({ code: "custom", message: `must be a comma-separated list of api, dispatcher (got "${v}")` });
+        return z.NEVER;
+      }
+      return [...new Set(roles)] as Role[];
+    }),
+  VOICECAST_BOOTSTRAP_API_KEY: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : null))
+    .refine((v) => v === null || v.length >= 16, "must be at least 16 characters"),
+  VOICECAST_TELEPHONY: z.enum(TELEPHONY_PROVIDERS, { message: `must be one of: ${TELEPHONY_PROVIDERS.join(", ")}` }).default("simulator"),
+  VOICECAST_SIM_CALL_MS: intIn(0, 3_600_000).default(2000),
+  VOICECAST_PROGRESS_INTERVAL_MS: intIn(0, 60_000).default(250),
+  VOICECAST_LEASE_MS: intIn(100, 86_400_000).default(30_000),
+  VOICECAST_DRAIN_MS: intIn(0, 3_600_000).default(30_000),
+  VOICECAST_POLL_MS: intIn(1, 60_000).default(200),
+  VOICECAST_REDIS_PREFIX: z.string().default("voicecast:"),
+});
+
+export class ConfigError extends Error {}
+
+/** Parse the environment; throws one ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable counts as unset, as shells and compose files often leave them.
+  const input = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  const e = result.data;
+  return {
+    port: e.PORT,
+    database: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    roles: e.VOICECAST_ROLES,
+    bootstrapApiKey: e.VOICECAST_BOOTSTRAP_API_KEY,
+    telephony: e.VOICECAST_TELEPHONY,
+    simCallMs: e.VOICECAST_SIM_CALL_MS,
+    progressIntervalMs: e.VOICECAST_PROGRESS_INTERVAL_MS,
+    leaseMs: e.VOICECAST_LEASE_MS,
+    drainMs: e.VOICECAST_DRAIN_MS,
+    pollMs: e.VOICECAST_POLL_MS,
+    redisPrefix: e.VOICECAST_REDIS_PREFIX,
+  };
+}

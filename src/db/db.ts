@@ -1,0 +1,115 @@
+import { DataSource, EntityManager, QueryFailedError } from "typeorm";
+import type { Dialect } from "./data-source";
+
+/** What a unit of work sees: the entity manager, raw SQL helpers and an after-commit hook. */
+export interface Tx {
+  readonly dialect: Dialect;
+  readonly manager: EntityManager;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a write; answers the number of rows it changed. */
+  execute(sql: string, params?: unknown[]): Promise<number>;
+  /** Runs `fn` once the transaction has committed (publish after commit); never runs on rollback. */
+  afterCommit(fn: () => unknown): void;
+}
+
+export type Reader = Pick<Tx, "dialect" | "manager" | "query">;
+
+const RETRYABLE_ERRNOS = new Set([1213 /* deadlock */, 1205 /* lock wait timeout */]);
+
+/**
+ * Every database access goes through here. On SQLite, TypeORM shares one connection per process, so a second
+ * transaction would become a savepoint inside the first (STACK.md #14): all work is serialised through one queue.
+ * On MySQL, transactions run at READ COMMITTED and deadlocks are retried.
+ */
+export class Db {
+  private queue: Promise<unknown> = Promise.resolve();
+  readonly dialect: Dialect;
+
+  constructor(
+    readonly dataSource: DataSource,
+    private readonly log: (msg: string, err: unknown) => void = () => {},
+  ) {
+    this.dialect = dataSource.options.type === "better-sqlite3" ? "sqlite" : "mysql";
+  }
+
+  transaction<T>(fn: (tx: Tx) => Promise<T>, attempts = 6): Promise<T> {
+    return this.serialised(async () => {
+      for (let attempt = 1; ; attempt++) {
+        const callbacks: Array<() => unknown> = [];
+        try {
+          const result = await this.dataSource.transaction(
+            this.dialect === "mysql" ? "READ COMMITTED" : "SERIALIZABLE",
+            (manager) => fn(this.wrap(manager, callbacks)),
+          );
+          for (const cb of callbacks) {
+            try {
+              const r = cb();
+              if (r instanceof Promise) r.catch((e) => this.log("after-commit callback failed", e));
+            } catch (e) {
+              this.log("after-commit callback failed", e);
+            }
+          }
+          return result;
+        } catch (err) {
+          if (attempt >= attempts || !isRetryable(err)) throw err;
+          await sleep(Math.floor(Math.random() * 10 * attempt) + 1);
+        }
+      }
+    });
+  }
+
+  read<T>(fn: (r: Reader) => Promise<T>): Promise<T> {
+    return this.serialised(() => fn(this.wrap(this.dataSource.manager, null)));
+  }
+
+  private serialised<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.dialect !== "sqlite") return fn();
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private wrap(manager: EntityManager, callbacks: Array<() => unknown> | null): Tx {
+    const dialect = this.dialect;
+    return {
+      dialect,
+      manager,
+      query: (sql, params = []) => manager.query(sql, params),
+      execute: async (sql, params = []) => {
+        const runner = manager.queryRunner ?? this.dataSource.createQueryRunner();
+        try {
+          const result = await runner.query(sql, params, true);
+          return result.affected ?? 0;
+        } finally {
+          if (!manager.queryRunner) await runner.release();
+        }
+      },
+      afterCommit: (fn) => {
+        if (!callbacks) throw new Error("afterCommit outside a transaction");
+        callbacks.push(fn);
+      },
+    };
+  }
+}
+
+export function isRetryable(err: unknown): boolean {
+  const e = err as { driverError?: { errno?: number }; errno?: number };
+  const errno = e?.driverError?.errno ?? e?.errno;
+  return errno !== undefined && RETRYABLE_ERRNOS.has(errno);
+}
+
+/** A unique-key violation on either dialect. */
+export function isUniqueViolation(err: unknown): boolean {
+  if (!(err instanceof QueryFailedError)) return false;
+  const d = err.driverError as { errno?: number; code?: string };
+  return d?.errno === 1062 || d?.code === "SQLITE_CONSTRAINT_UNIQUE" || d?.code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Inserts one entity as is (TypeORM's insert typing rejects JSON-typed columns). */
+export async function insertRow<T extends object>(tx: Pick<Tx, "manager">, target: new () => T, row: T): Promise<void> {
+  await tx.manager.insert(target, row as never);
+}

@@ -1,0 +1,20 @@
+import { Audience, AudienceContact } from "../modules/audience/audience.entity";
+import { Contact } from "../modules/contact/contact.entity";
+import { CallAttempt, ExecutionContact, ProgramExecution } from "../modules/execution/execution.entity";
+import { FlowRecord, FlowVersion } from "../modules/flow/flow.entity";
+import { ApiKey, Organization } from "../modules/organization/organization.entity";
+import { Program } from "../modules/program/program.entity";
+
+export const ENTITIES = [
+  Organization,
+  ApiKey,
+  Contact,
+  Audience,
+  AudienceContact,
+  FlowRecord,
+  FlowVersion,
+  Program,
+  ProgramExecution,
+  ExecutionContact,
+  CallAttempt,
+];

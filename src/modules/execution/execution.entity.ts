@@ -1,0 +1,225 @@
+import { GraphQLJSONObject } from "graphql-scalars";
+import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Column, Entity, Index, PrimaryColumn } from "typeorm";
+import { DateColumn, IdColumn, JsonColumn } from "../../db/columns";
+import type { RetryStrategy } from "../program/retry-strategy.types";
+
+export enum ExecutionStatus {
+  SCHEDULED = "scheduled",
+  RUNNING = "running",
+  PAUSED = "paused",
+  COMPLETED = "completed",
+  STOPPED = "stopped",
+  CANCELLED = "cancelled",
+}
+registerEnumType(ExecutionStatus, { name: "ExecutionStatus" });
+
+@ObjectType()
+@Entity("program_executions")
+@Index(["programId", "createdAt"])
+@Index(["organizationId", "status"])
+@Index(["status"])
+@Index(["programId", "idempotencyKey"], { unique: true })
+export class ProgramExecution {
+  @Field(() => ID)
+  @PrimaryColumn({ type: "varchar", length: 36 })
+  id!: string;
+
+  @Field(() => ID)
+  @IdColumn()
+  programId!: string;
+
+  @Field(() => ID)
+  @IdColumn()
+  organizationId!: string;
+
+  @Field(() => ID)
+  @IdColumn()
+  audienceId!: string;
+
+  @Field(() => ID)
+  @IdColumn()
+  flowId!: string;
+
+  @Field(() => Int)
+  @Column({ type: "int" })
+  flowVersion!: number;
+
+  @Field(() => ExecutionStatus)
+  @Column({ type: "varchar", length: 16 })
+  status!: ExecutionStatus;
+
+  @Field(() => Int)
+  @Column({ type: "int", default: 0 })
+  totalContacts!: number;
+
+  @Field(() => Int)
+  @Column({ type: "int", default: 0 })
+  contactsCompleted!: number;
+
+  @Field(() => Int)
+  @Column({ type: "int", default: 0 })
+  contactsFailed!: number;
+
+  @Field(() => Int)
+  @Column({ type: "int", default: 0 })
+  contactsPending!: number;
+
+  @Field(() => Int)
+  @Column({ type: "int", default: 0 })
+  contactsInProgress!: number;
+
+  @Field(() => Int)
+  @Column({ type: "int", default: 0 })
+  contactsSkipped!: number;
+
+  @Field()
+  @DateColumn()
+  scheduledStartAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  @DateColumn({ nullable: true })
+  scheduledStopAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @DateColumn({ nullable: true })
+  actualStartAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @DateColumn({ nullable: true })
+  actualEndAt!: Date | null;
+
+  @Field()
+  @DateColumn()
+  createdAt!: Date;
+
+  @Field()
+  @DateColumn()
+  updatedAt!: Date;
+
+  @Field(() => Int, { description: "Increases with every committed change; orders events." })
+  @Column({ type: "int", name: "sequence_no" })
+  sequence!: number;
+
+  // The program as it was at launch.
+  @JsonColumn()
+  retryStrategy!: RetryStrategy;
+
+  @Column({ type: "int" })
+  maxConcurrentCalls!: number;
+
+  /** Holds programId while the execution is unfinished, NULL after: the unique index allows one per program. */
+  @Index({ unique: true })
+  @Column({ type: "varchar", length: 36, nullable: true })
+  activeProgramId!: string | null;
+
+  @Column({ type: "varchar", length: 200, nullable: true })
+  idempotencyKey!: string | null;
+}
+
+export enum ExecutionContactStatus {
+  PENDING = "pending",
+  IN_PROGRESS = "inProgress",
+  COMPLETED = "completed",
+  FAILED = "failed",
+  SKIPPED = "skipped",
+}
+registerEnumType(ExecutionContactStatus, { name: "ExecutionContactStatus" });
+
+/** One row of an execution's audience snapshot; keyed (execution, contact) so launch copies it with INSERT … SELECT. */
+@ObjectType()
+@Entity("execution_contacts")
+@Index(["executionId", "status", "nextAttemptAt"])
+export class ExecutionContact {
+  @PrimaryColumn({ type: "varchar", length: 36 })
+  executionId!: string;
+
+  @Field(() => ID)
+  @PrimaryColumn({ type: "varchar", length: 36 })
+  contactId!: string;
+
+  @Field()
+  @Column({ type: "varchar", length: 20 })
+  primaryPhone!: string;
+
+  @Field(() => ExecutionContactStatus)
+  @Column({ type: "varchar", length: 16 })
+  status!: ExecutionContactStatus;
+
+  @Field(() => Int)
+  @Column({ type: "int", default: 0 })
+  attempts!: number;
+
+  @Field(() => Date, { nullable: true })
+  @DateColumn({ nullable: true })
+  nextAttemptAt!: Date | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: "varchar", length: 16, nullable: true })
+  lastOutcome!: string | null;
+
+  @DateColumn({ nullable: true })
+  leaseExpiresAt!: Date | null;
+
+  @Column({ type: "varchar", length: 64, nullable: true })
+  claimedBy!: string | null;
+}
+
+@ObjectType()
+@Entity("call_attempts")
+@Index(["executionId", "contactId", "attemptNumber"], { unique: true })
+@Index(["executionId", "startedAt"])
+export class CallAttempt {
+  @Field(() => ID)
+  @PrimaryColumn({ type: "varchar", length: 36 })
+  id!: string;
+
+  @Field(() => ID)
+  @IdColumn()
+  executionId!: string;
+
+  @Field(() => ID)
+  @IdColumn()
+  contactId!: string;
+
+  @Field(() => Int)
+  @Column({ type: "int" })
+  attemptNumber!: number;
+
+  /** NULL while the call runs. */
+  @Field(() => String, { nullable: true })
+  @Column({ type: "varchar", length: 16, nullable: true })
+  outcome!: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: "varchar", length: 64, nullable: true })
+  failureReason!: string | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ type: "varchar", length: 16, nullable: true })
+  flowOutcome!: string | null;
+
+  @Field()
+  @DateColumn()
+  startedAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  @DateColumn({ nullable: true })
+  answeredAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @DateColumn({ nullable: true })
+  endedAt!: Date | null;
+
+  @Field(() => Int, { nullable: true })
+  @Column({ type: "int", nullable: true })
+  durationMs!: number | null;
+
+  @Field(() => [String], { nullable: true })
+  @JsonColumn({ nullable: true })
+  path!: string[] | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  @JsonColumn({ nullable: true })
+  variables!: Record<string, unknown> | null;
+}

@@ -1,0 +1,258 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { Db, Tx } from "../../db/db";
+import { insertRow } from "../../db/db";
+import { isUniqueViolation } from "../../db/db";
+import type { ExecutionChangeKind, ExecutionEventPublisher } from "../../pubsub/execution-events";
+import type { Clock } from "../../shared/clock";
+import {
+  AudienceEmptyError,
+  ExecutionAlreadyRunningError,
+  InvalidExecutionStateError,
+  NotFoundError,
+  ProgramStatusConflictError,
+  ValidationError,
+} from "../../shared/errors";
+import { Page, pageOf, parsePage } from "../../shared/pagination";
+import { isUuid, parseInput, zDate } from "../../shared/validation";
+import { FlowRecord } from "../flow/flow.entity";
+import { Program, ProgramStatus } from "../program/program.entity";
+import { checkWindow } from "../program/program.service";
+import { CallAttempt, ExecutionContact, ExecutionContactStatus, ExecutionStatus, ProgramExecution } from "./execution.entity";
+import { ACTIVE_STATUSES, canTransition, ExecutionAction, EXECUTION_TRANSITIONS } from "./execution-lifecycle";
+import { readExecution, settleExecution, skipPendingContacts, transitionExecution } from "./execution.store";
+
+/** An idempotency key answers with the same execution for this long. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+const launchSchema = z.strictObject({
+  idempotencyKey: z.string({ message: "must be a string" }).trim().min(1, "must not be empty").max(200, "must be at most 200 characters").nullable().optional(),
+  startAt: zDate.nullable().optional(),
+  stopAt: zDate.nullable().optional(),
+});
+
+export interface LaunchOptions {
+  idempotencyKey?: string | null;
+  startAt?: Date | string | null;
+  stopAt?: Date | string | null;
+}
+
+export interface ExecutionListFilter {
+  programId?: string | null;
+  activeOnly?: boolean | null;
+  page?: unknown;
+  limit?: unknown;
+}
+
+export class ExecutionService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly events: ExecutionEventPublisher,
+  ) {}
+
+  /**
+   * Launches a program: one transaction inserts the execution and copies the audience into the snapshot with
+   * INSERT … SELECT (the audience never passes through Node). The unique `active_program_id` makes "one unfinished
+   * execution per program" a database guarantee, also when launches race.
+   */
+  async launch(organizationId: string, programId: string, options: LaunchOptions = {}): Promise<ProgramExecution> {
+    const opts = parseInput(launchSchema, options);
+    const now = this.clock.now();
+    const program = isUuid(programId) ? await this.db.read((r) => r.manager.findOneBy(Program, { organizationId, id: programId })) : null;
+    if (!program) throw new NotFoundError("Program", programId);
+    if (program.status === ProgramStatus.ARCHIVED) throw new ProgramStatusConflictError(`Program ${programId} is archived; set its status to active to launch it`);
+
+    const key = opts.idempotencyKey ?? null;
+    if (key) {
+      const existing = await this.byIdempotencyKey(programId, key, now);
+      if (existing) return existing;
+    }
+
+    const requestedStart = opts.startAt === undefined ? program.startAt : opts.startAt;
+    const stopAt = opts.stopAt === undefined ? program.stopAt : opts.stopAt;
+    const startsLater = requestedStart !== null && requestedStart.getTime() > now.getTime();
+    const scheduledStartAt = startsLater ? requestedStart : now;
+    checkWindow(scheduledStartAt, stopAt, now);
+
+    try {
+      return await this.db.transaction(async (tx) => {
+        if (key) await this.expireIdempotencyKey(tx, programId, key, now);
+        const flow = await tx.manager.findOneBy(FlowRecord, { id: program.flowId, organizationId });
+        if (!flow) throw new ValidationError(`flow ${program.flowId} no longer exists`, "flowId");
+        const id = randomUUID();
+        const execution = tx.manager.create(ProgramExecution, {
+          id,
+          programId,
+          organizationId,
+          audienceId: program.audienceId,
+          flowId: program.flowId,
+          flowVersion: flow.version,
+          status: startsLater ? ExecutionStatus.SCHEDULED : ExecutionStatus.RUNNING,
+          totalContacts: 0,
+          contactsCompleted: 0,
+          contactsFailed: 0,
+          contactsPending: 0,
+          contactsInProgress: 0,
+          contactsSkipped: 0,
+          scheduledStartAt,
+          scheduledStopAt: stopAt,
+          actualStartAt: null,
+          actualEndAt: null,
+          createdAt: now,
+          updatedAt: now,
+          sequence: 1,
+          retryStrategy: program.retryStrategy,
+          maxConcurrentCalls: program.maxConcurrentCalls,
+          activeProgramId: programId,
+          idempotencyKey: key,
+        });
+        await insertRow(tx, ProgramExecution, execution);
+        const copied = await tx.execute(
+          `INSERT INTO execution_contacts (execution_id, contact_id, primary_phone, status, attempts, next_attempt_at)
+           SELECT ?, c.id, c.primary_phone, '${ExecutionContactStatus.PENDING}', 0, ?
+           FROM audience_contacts ac JOIN contacts c ON c.id = ac.contact_id WHERE ac.audience_id = ?`,
+          [id, scheduledStartAt.getTime(), program.audienceId],
+        );
+        if (copied === 0) throw new AudienceEmptyError(program.audienceId);
+        await tx.execute(
+          "UPDATE program_executions SET total_contacts = ?, contacts_pending = ?, sequence_no = sequence_no + 1 WHERE id = ?",
+          [copied, copied, id],
+        );
+        await tx.execute("UPDATE programs SET status = ?, updated_at = ? WHERE id = ? AND status = ?", [
+          ProgramStatus.ACTIVE,
+          now.getTime(),
+          programId,
+          ProgramStatus.DRAFT,
+        ]);
+        return this.publishAfterCommit(tx, id, "launched");
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // Lost a race: to a launch with the same key (answer with its execution) or to another launch.
+      if (key) {
+        const existing = await this.byIdempotencyKey(programId, key, now);
+        if (existing) return existing;
+      }
+      throw new ExecutionAlreadyRunningError();
+    }
+  }
+
+  pause(organizationId: string, id: string): Promise<ProgramExecution> {
+    return this.move(organizationId, id, "pause");
+  }
+
+  /** Resumes; an execution whose last contact finished while it was paused completes right away. */
+  resume(organizationId: string, id: string): Promise<ProgramExecution> {
+    return this.move(organizationId, id, "resume", (tx, now) => settleExecution(tx, id, now));
+  }
+
+  /** Cancels: pending contacts become skipped; calls in progress finish and are recorded. */
+  cancel(organizationId: string, id: string): Promise<ProgramExecution> {
+    return this.move(organizationId, id, "cancel", async (tx, now) => {
+      await skipPendingContacts(tx, id, now);
+      await settleExecution(tx, id, now);
+    });
+  }
+
+  async get(organizationId: string, id: string): Promise<ProgramExecution | null> {
+    if (!isUuid(id)) return null;
+    return this.db.read((r) => readExecution(r, id, organizationId));
+  }
+
+  async mustGet(organizationId: string, id: string): Promise<ProgramExecution> {
+    const execution = await this.get(organizationId, id);
+    if (!execution) throw new NotFoundError("Execution", id);
+    return execution;
+  }
+
+  async list(organizationId: string, filter: ExecutionListFilter): Promise<Page<ProgramExecution>> {
+    const req = parsePage(filter);
+    if (filter.programId != null && !isUuid(filter.programId)) return pageOf([], 0, req);
+    return this.db.read(async (r) => {
+      const qb = r.manager.createQueryBuilder(ProgramExecution, "e").where("e.organization_id = :org", { org: organizationId });
+      if (filter.programId) qb.andWhere("e.program_id = :programId", { programId: filter.programId });
+      if (filter.activeOnly) qb.andWhere("e.status IN (:...active)", { active: ACTIVE_STATUSES });
+      const [data, total] = await qb.orderBy("e.created_at", "DESC").addOrderBy("e.id", "DESC").skip(req.offset).take(req.limit).getManyAndCount();
+      return pageOf(data, total, req);
+    });
+  }
+
+  async listContacts(organizationId: string, executionId: string, filter: { status?: unknown; page?: unknown; limit?: unknown }): Promise<Page<ExecutionContact>> {
+    const req = parsePage(filter);
+    const status = filter.status == null || filter.status === "" ? null : String(filter.status);
+    const statuses = Object.values(ExecutionContactStatus) as string[];
+    if (status !== null && !statuses.includes(status)) throw new ValidationError(`must be one of ${statuses.join(", ")}`, "status");
+    await this.mustGet(organizationId, executionId);
+    return this.db.read(async (r) => {
+      const qb = r.manager.createQueryBuilder(ExecutionContact, "c").where("c.execution_id = :id", { id: executionId });
+      if (status) qb.andWhere("c.status = :status", { status });
+      const [data, total] = await qb.orderBy("c.contact_id", "ASC").skip(req.offset).take(req.limit).getManyAndCount();
+      return pageOf(data, total, req);
+    });
+  }
+
+  async listCallAttempts(organizationId: string, executionId: string, filter: { contactId?: unknown; page?: unknown; limit?: unknown }): Promise<Page<CallAttempt>> {
+    const req = parsePage(filter);
+    const contactId = filter.contactId == null || filter.contactId === "" ? null : String(filter.contactId);
+    await this.mustGet(organizationId, executionId);
+    return this.db.read(async (r) => {
+      const qb = r.manager.createQueryBuilder(CallAttempt, "a").where("a.execution_id = :id", { id: executionId });
+      if (contactId) qb.andWhere("a.contact_id = :contactId", { contactId });
+      const [data, total] = await qb
+        .orderBy("a.started_at", "DESC")
+        .addOrderBy("a.attempt_number", "DESC")
+        .addOrderBy("a.id", "DESC")
+        .skip(req.offset)
+        .take(req.limit)
+        .getManyAndCount();
+      return pageOf(data, total, req);
+    });
+  }
+
+  /**
+   * A lifecycle move as a compare-and-set. Zero rows changed means the status was not a source of the move:
+   * the state it would reach answers with no change, anything else is INVALID_EXECUTION_STATE.
+   */
+  private async move(
+    organizationId: string,
+    id: string,
+    action: ExecutionAction,
+    then?: (tx: Tx, now: Date) => Promise<unknown>,
+  ): Promise<ProgramExecution> {
+    if (!isUuid(id)) throw new NotFoundError("Execution", id);
+    return this.db.transaction(async (tx) => {
+      const now = this.clock.now();
+      const current = await readExecution(tx, id, organizationId);
+      if (!current) throw new NotFoundError("Execution", id);
+      if (current.status === EXECUTION_TRANSITIONS[action].to) return current;
+      if (!canTransition(action, current.status) || !(await transitionExecution(tx, id, action, now))) {
+        const fresh = (await readExecution(tx, id, organizationId))!;
+        if (fresh.status === EXECUTION_TRANSITIONS[action].to) return fresh;
+        throw new InvalidExecutionStateError(action, fresh.status);
+      }
+      if (then) await then(tx, now);
+      return this.publishAfterCommit(tx, id, "status");
+    });
+  }
+
+  private async publishAfterCommit(tx: Tx, id: string, kind: ExecutionChangeKind): Promise<ProgramExecution> {
+    const snapshot = (await readExecution(tx, id))!;
+    tx.afterCommit(() => this.events.publishExecution(snapshot, kind));
+    return snapshot;
+  }
+
+  private async byIdempotencyKey(programId: string, key: string, now: Date): Promise<ProgramExecution | null> {
+    const found = await this.db.read((r) => r.manager.findOneBy(ProgramExecution, { programId, idempotencyKey: key }));
+    return found && now.getTime() - found.createdAt.getTime() < IDEMPOTENCY_TTL_MS ? found : null;
+  }
+
+  /** A key older than its 24 hours is released so it can start a new execution. */
+  private async expireIdempotencyKey(tx: Tx, programId: string, key: string, now: Date): Promise<void> {
+    await tx.execute("UPDATE program_executions SET idempotency_key = NULL WHERE program_id = ? AND idempotency_key = ? AND created_at <= ?", [
+      programId,
+      key,
+      now.getTime() - IDEMPOTENCY_TTL_MS,
+    ]);
+  }
+}

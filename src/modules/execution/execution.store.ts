@@ -1,0 +1,62 @@
+import type { Reader, Tx } from "../../db/db";
+import { ExecutionContactStatus as C, ExecutionStatus as S, ProgramExecution } from "./execution.entity";
+import { ExecutionAction, EXECUTION_TRANSITIONS, sqlList, TERMINAL_STATUSES } from "./execution-lifecycle";
+
+// SQL shared by the execution service and the dispatcher. Every change bumps `sequence_no` and `updated_at` in the
+// same statement, and counters move in the same transaction as the contact rows they count.
+
+/** Compare-and-set of the execution's status from the transition table; answers whether it moved. */
+export async function transitionExecution(tx: Tx, id: string, action: ExecutionAction, now: Date, extraSet = ""): Promise<boolean> {
+  const t = EXECUTION_TRANSITIONS[action];
+  const changed = await tx.execute(
+    `UPDATE program_executions SET status = ?, sequence_no = sequence_no + 1, updated_at = ?${extraSet ? `, ${extraSet}` : ""}
+     WHERE id = ? AND status IN (${sqlList(t.from)})`,
+    [t.to, now.getTime(), id],
+  );
+  return changed === 1;
+}
+
+/** Marks every pending contact skipped (cancel, stop) and moves the counters by the rows actually changed. */
+export async function skipPendingContacts(tx: Tx, id: string, now: Date): Promise<number> {
+  const n = await tx.execute(`UPDATE execution_contacts SET status = '${C.SKIPPED}', next_attempt_at = NULL WHERE execution_id = ? AND status = '${C.PENDING}'`, [id]);
+  if (n > 0) {
+    await tx.execute(
+      `UPDATE program_executions SET contacts_pending = contacts_pending - ?, contacts_skipped = contacts_skipped + ?,
+         sequence_no = sequence_no + 1, updated_at = ? WHERE id = ?`,
+      [n, n, now.getTime(), id],
+    );
+  }
+  return n;
+}
+
+/**
+ * Completes a running execution with nothing pending or in progress, and marks a terminal one finished
+ * (`actual_end_at`, and the program free to launch again) once no call is left. Answers whether anything moved.
+ */
+export async function settleExecution(tx: Tx, id: string, now: Date): Promise<boolean> {
+  const completed = await tx.execute(
+    `UPDATE program_executions SET status = '${S.COMPLETED}', sequence_no = sequence_no + 1, updated_at = ?
+     WHERE id = ? AND status IN (${sqlList(EXECUTION_TRANSITIONS.complete.from)}) AND contacts_pending = 0 AND contacts_in_progress = 0`,
+    [now.getTime(), id],
+  );
+  const finished = await tx.execute(
+    `UPDATE program_executions SET actual_end_at = ?, active_program_id = NULL, sequence_no = sequence_no + 1, updated_at = ?
+     WHERE id = ? AND status IN (${sqlList(TERMINAL_STATUSES)}) AND contacts_in_progress = 0 AND actual_end_at IS NULL`,
+    [now.getTime(), now.getTime(), id],
+  );
+  return completed + finished > 0;
+}
+
+export async function readExecution(r: Reader, id: string, organizationId?: string): Promise<ProgramExecution | null> {
+  const where = organizationId ? { id, organizationId } : { id };
+  return r.manager.findOneBy(ProgramExecution, where);
+}
+
+/** Locks the execution row for the rest of the transaction (MySQL); SQLite transactions are serialised anyway. */
+export async function lockExecution(tx: Tx, id: string): Promise<void> {
+  if (tx.dialect === "mysql") await tx.query("SELECT id FROM program_executions WHERE id = ? FOR UPDATE", [id]);
+}
+
+export function isFinished(e: Pick<ProgramExecution, "actualEndAt">): boolean {
+  return e.actualEndAt !== null;
+}

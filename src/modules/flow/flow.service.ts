@@ -1,0 +1,130 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { Db, Reader, Tx } from "../../db/db";
+import { insertRow } from "../../db/db";
+import type { Clock } from "../../shared/clock";
+import { NotFoundError, ResourceInUseError, ValidationError } from "../../shared/errors";
+import { Page, pageOf, parsePage } from "../../shared/pagination";
+import { isUuid, parseInput } from "../../shared/validation";
+import { Flow, FlowRecord, FlowVersion } from "./flow.entity";
+import type { FlowDefinition } from "./flow.types";
+import { validateFlowDefinition } from "./flow.validation";
+
+const flowInputSchema = z.object({
+  name: z.string({ message: "must be a string" }).trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
+  startNodeId: z.unknown(),
+  nodes: z.unknown(),
+});
+
+export class FlowService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  async createFlow(organizationId: string, input: unknown): Promise<Flow> {
+    const { name, definition } = this.parse(input);
+    const now = this.clock.now();
+    return this.db.transaction(async (tx) => {
+      const record = tx.manager.create(FlowRecord, { id: randomUUID(), organizationId, name, version: 1, createdAt: now, updatedAt: now });
+      await insertRow(tx, FlowRecord, record);
+      const version = tx.manager.create(FlowVersion, { flowId: record.id, version: 1, ...definition, createdAt: now });
+      await insertRow(tx, FlowVersion, version);
+      return toFlow(record, version);
+    });
+  }
+
+  /** Every update appends a new version; executions keep the version they were launched with. */
+  async updateFlow(organizationId: string, id: string, input: unknown): Promise<Flow> {
+    const { name, definition } = this.parse(input);
+    const now = this.clock.now();
+    return this.db.transaction(async (tx) => {
+      const record = await this.mustFind(tx, organizationId, id);
+      const next = record.version + 1;
+      // Compare-and-set on the version so two concurrent updates cannot both write version n+1.
+      const moved = await tx.execute("UPDATE flows SET version = ?, name = ?, updated_at = ? WHERE id = ? AND version = ?", [
+        next,
+        name,
+        now.getTime(),
+        id,
+        record.version,
+      ]);
+      if (moved !== 1) throw new ValidationError("the flow was updated concurrently; retry", "id");
+      const version = tx.manager.create(FlowVersion, { flowId: id, version: next, ...definition, createdAt: now });
+      await insertRow(tx, FlowVersion, version);
+      Object.assign(record, { version: next, name, updatedAt: now });
+      return toFlow(record, version);
+    });
+  }
+
+  async deleteFlow(organizationId: string, id: string): Promise<Flow> {
+    return this.db.transaction(async (tx) => {
+      const record = await this.mustFind(tx, organizationId, id);
+      const users = await tx.query<{ id: string }>("SELECT id FROM programs WHERE flow_id = ? AND status <> 'archived' LIMIT 5", [id]);
+      if (users.length) throw new ResourceInUseError(`Flow ${id} is used by program(s) ${users.map((u) => u.id).join(", ")}; archive them first`);
+      const flow = await this.load(tx, record);
+      // Versions stay: finished executions still name the version they ran.
+      await tx.execute("DELETE FROM flows WHERE id = ?", [id]);
+      return flow;
+    });
+  }
+
+  async getFlow(organizationId: string, id: string): Promise<Flow | null> {
+    if (!isUuid(id)) return null;
+    return this.db.read(async (r) => {
+      const record = await r.manager.findOneBy(FlowRecord, { organizationId, id });
+      return record ? this.load(r, record) : null;
+    });
+  }
+
+  async listFlows(organizationId: string, page: { page?: unknown; limit?: unknown }): Promise<Page<Flow>> {
+    const req = parsePage(page);
+    return this.db.read(async (r) => {
+      const [records, total] = await r.manager.findAndCount(FlowRecord, {
+        where: { organizationId },
+        order: { createdAt: "DESC", id: "DESC" },
+        skip: req.offset,
+        take: req.limit,
+      });
+      const data: Flow[] = [];
+      for (const rec of records) data.push(await this.load(r, rec));
+      return pageOf(data, total, req);
+    });
+  }
+
+  /** The graph of one version, for the dispatcher (an execution pins its version). */
+  async getVersion(flowId: string, version: number): Promise<FlowDefinition | null> {
+    return this.db.read(async (r) => {
+      const v = await r.manager.findOneBy(FlowVersion, { flowId, version });
+      return v ? { startNodeId: v.startNodeId, nodes: v.nodes } : null;
+    });
+  }
+
+  private parse(input: unknown): { name: string; definition: FlowDefinition } {
+    const { name, startNodeId, nodes } = parseInput(flowInputSchema, input);
+    return { name, definition: validateFlowDefinition({ startNodeId, nodes }) };
+  }
+
+  private async mustFind(tx: Tx, organizationId: string, id: string): Promise<FlowRecord> {
+    const record = isUuid(id) ? await tx.manager.findOneBy(FlowRecord, { organizationId, id }) : null;
+    if (!record) throw new NotFoundError("Flow", id);
+    return record;
+  }
+
+  private async load(r: Reader, record: FlowRecord): Promise<Flow> {
+    const version = await r.manager.findOneByOrFail(FlowVersion, { flowId: record.id, version: record.version });
+    return toFlow(record, version);
+  }
+}
+
+function toFlow(record: FlowRecord, version: FlowVersion): Flow {
+  return Object.assign(new Flow(), {
+    id: record.id,
+    name: record.name,
+    version: record.version,
+    startNodeId: version.startNodeId,
+    nodes: version.nodes,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  });
+}

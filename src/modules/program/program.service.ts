@@ -1,0 +1,178 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { Db, Tx } from "../../db/db";
+import { insertRow } from "../../db/db";
+import type { Clock } from "../../shared/clock";
+import { FieldProblem, NotFoundError, ResourceInUseError, ValidationError } from "../../shared/errors";
+import { Page, pageOf, parsePage } from "../../shared/pagination";
+import { isUuid, zDate, zodProblems } from "../../shared/validation";
+import { Program, ProgramStatus } from "./program.entity";
+import { parseRetryStrategy } from "./retry-strategy.validation";
+
+export const MAX_CONCURRENT_CALLS = 10_000;
+
+const fields = {
+  name: z.string({ message: "must be a string" }).trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
+  description: z.string({ message: "must be a string" }).max(1000, "must be at most 1000 characters").nullable().optional(),
+  audienceId: z.string({ message: "must be an audience id" }),
+  flowId: z.string({ message: "must be a flow id" }),
+  startAt: zDate.nullable().optional(),
+  stopAt: zDate.nullable().optional(),
+  retryStrategy: z.unknown().optional(),
+  maxConcurrentCalls: z
+    .number({ message: "must be a whole number" })
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(MAX_CONCURRENT_CALLS, `must be at most ${MAX_CONCURRENT_CALLS}`)
+    .optional(),
+};
+const createSchema = z.strictObject(fields);
+const updateSchema = z.strictObject({
+  ...fields,
+  name: fields.name.optional(),
+  audienceId: fields.audienceId.optional(),
+  flowId: fields.flowId.optional(),
+  status: z.enum(["draft", "active", "archived"], { message: "must be draft, active or archived" }).optional(),
+});
+
+export class ProgramService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  async createProgram(organizationId: string, input: unknown): Promise<Program> {
+    const now = this.clock.now();
+    const parsed = createSchema.safeParse(input);
+    if (!parsed.success) throw new ValidationError(zodProblems(parsed.error));
+    const data = parsed.data;
+    const retryStrategy = this.parseStrategy(data.retryStrategy ?? { type: "none" }, now);
+    checkWindow(data.startAt ?? null, data.stopAt ?? null, now);
+    return this.db.transaction(async (tx) => {
+      await this.mustOwnRefs(tx, organizationId, data.audienceId, data.flowId);
+      const program = tx.manager.create(Program, {
+        id: randomUUID(),
+        organizationId,
+        name: data.name,
+        description: data.description ?? null,
+        status: ProgramStatus.DRAFT,
+        audienceId: data.audienceId,
+        flowId: data.flowId,
+        startAt: data.startAt ?? null,
+        stopAt: data.stopAt ?? null,
+        retryStrategy,
+        maxConcurrentCalls: data.maxConcurrentCalls ?? 10,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await insertRow(tx, Program, program);
+      return program;
+    });
+  }
+
+  /** Partial update; later executions use the new values, running ones keep theirs. `status` archives. */
+  async updateProgram(organizationId: string, id: string, input: unknown): Promise<Program> {
+    const now = this.clock.now();
+    const parsed = updateSchema.safeParse(input);
+    if (!parsed.success) throw new ValidationError(zodProblems(parsed.error));
+    const patch = parsed.data;
+    const retryStrategy = patch.retryStrategy === undefined ? undefined : this.parseStrategy(patch.retryStrategy, now);
+    return this.db.transaction(async (tx) => {
+      const program = await this.mustFind(tx, organizationId, id);
+      await this.mustOwnRefs(tx, organizationId, patch.audienceId, patch.flowId);
+      const startAt = patch.startAt === undefined ? program.startAt : patch.startAt;
+      const stopAt = patch.stopAt === undefined ? program.stopAt : patch.stopAt;
+      if (patch.startAt !== undefined || patch.stopAt !== undefined) checkWindow(startAt, stopAt, now);
+      if (patch.status !== undefined && patch.status !== program.status) {
+        program.status = await this.nextStatus(tx, program, patch.status);
+      }
+      Object.assign(program, {
+        name: patch.name ?? program.name,
+        description: patch.description === undefined ? program.description : patch.description,
+        audienceId: patch.audienceId ?? program.audienceId,
+        flowId: patch.flowId ?? program.flowId,
+        startAt,
+        stopAt,
+        retryStrategy: retryStrategy ?? program.retryStrategy,
+        maxConcurrentCalls: patch.maxConcurrentCalls ?? program.maxConcurrentCalls,
+        updatedAt: now,
+      });
+      await tx.manager.save(Program, program);
+      return program;
+    });
+  }
+
+  /** Refused while the program has an unfinished execution; finished executions stay as history. */
+  async deleteProgram(organizationId: string, id: string): Promise<Program> {
+    return this.db.transaction(async (tx) => {
+      const program = await this.mustFind(tx, organizationId, id);
+      const active = await tx.query<{ id: string }>("SELECT id FROM program_executions WHERE active_program_id = ?", [id]);
+      if (active.length) throw new ResourceInUseError(`Program ${id} has an unfinished execution (${active[0].id}); cancel it first`);
+      await tx.execute("DELETE FROM programs WHERE id = ?", [id]);
+      return program;
+    });
+  }
+
+  async getProgram(organizationId: string, id: string): Promise<Program | null> {
+    if (!isUuid(id)) return null;
+    return this.db.read((r) => r.manager.findOneBy(Program, { organizationId, id }));
+  }
+
+  async listPrograms(organizationId: string, page: { page?: unknown; limit?: unknown }): Promise<Page<Program>> {
+    const req = parsePage(page);
+    return this.db.read(async (r) => {
+      const [data, total] = await r.manager.findAndCount(Program, {
+        where: { organizationId },
+        order: { createdAt: "DESC", id: "DESC" },
+        skip: req.offset,
+        take: req.limit,
+      });
+      return pageOf(data, total, req);
+    });
+  }
+
+  private parseStrategy(input: unknown, now: Date) {
+    return parseRetryStrategy(input, now, "retryStrategy");
+  }
+
+  /** Archiving is allowed from draft or active; un-archiving goes back to active once launched, else draft. */
+  private async nextStatus(tx: Tx, program: Program, wanted: "draft" | "active" | "archived"): Promise<ProgramStatus> {
+    if (wanted === "archived") return ProgramStatus.ARCHIVED;
+    const launched = await tx.query("SELECT 1 FROM program_executions WHERE program_id = ? LIMIT 1", [program.id]);
+    const natural = launched.length ? ProgramStatus.ACTIVE : ProgramStatus.DRAFT;
+    if (wanted !== natural) {
+      throw new ValidationError(
+        launched.length ? "a program that has been launched can only be active or archived" : "a program becomes active at its first launch",
+        "status",
+      );
+    }
+    return natural;
+  }
+
+  private async mustOwnRefs(tx: Tx, organizationId: string, audienceId?: string, flowId?: string): Promise<void> {
+    const problems: FieldProblem[] = [];
+    if (audienceId !== undefined) {
+      const rows = isUuid(audienceId) ? await tx.query("SELECT 1 FROM audiences WHERE id = ? AND organization_id = ?", [audienceId, organizationId]) : [];
+      if (!rows.length) problems.push({ field: "audienceId", message: `audience ${audienceId} does not exist` });
+    }
+    if (flowId !== undefined) {
+      const rows = isUuid(flowId) ? await tx.query("SELECT 1 FROM flows WHERE id = ? AND organization_id = ?", [flowId, organizationId]) : [];
+      if (!rows.length) problems.push({ field: "flowId", message: `flow ${flowId} does not exist` });
+    }
+    if (problems.length) throw new ValidationError(problems);
+  }
+
+  private async mustFind(tx: Tx, organizationId: string, id: string): Promise<Program> {
+    const program = isUuid(id) ? await tx.manager.findOneBy(Program, { organizationId, id }) : null;
+    if (!program) throw new NotFoundError("Program", id);
+    return program;
+  }
+}
+
+/** A stop time must be in the future and after the start time. */
+export function checkWindow(startAt: Date | null, stopAt: Date | null, now: Date): void {
+  const problems: FieldProblem[] = [];
+  if (stopAt && stopAt.getTime() <= now.getTime()) problems.push({ field: "stopAt", message: "must be in the future" });
+  if (stopAt && startAt && stopAt.getTime() <= startAt.getTime()) problems.push({ field: "stopAt", message: "must be after startAt" });
+  if (problems.length) throw new ValidationError(problems);
+}

@@ -1,0 +1,30 @@
+import type { Db } from "./db/db";
+import { AudienceService } from "./modules/audience/audience.service";
+import { ContactService } from "./modules/contact/contact.service";
+import { ExecutionService } from "./modules/execution/execution.service";
+import { FlowService } from "./modules/flow/flow.service";
+import { OrganizationService } from "./modules/organization/organization.service";
+import { ProgramService } from "./modules/program/program.service";
+import type { ExecutionEventPublisher } from "./pubsub/execution-events";
+import type { Clock } from "./shared/clock";
+
+/** The shared services both doors (GraphQL and REST) call: one set of rules. */
+export interface Services {
+  organizations: OrganizationService;
+  contacts: ContactService;
+  audiences: AudienceService;
+  flows: FlowService;
+  programs: ProgramService;
+  executions: ExecutionService;
+}
+
+export function createServices(db: Db, clock: Clock, events: ExecutionEventPublisher): Services {
+  return {
+    organizations: new OrganizationService(db, clock),
+    contacts: new ContactService(db, clock),
+    audiences: new AudienceService(db, clock),
+    flows: new FlowService(db, clock),
+    programs: new ProgramService(db, clock),
+    executions: new ExecutionService(db, clock, events),
+  };
+}

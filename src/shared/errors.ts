@@ -1,0 +1,94 @@
+// Typed domain errors and the one table that maps them to REST and GraphQL (CONTRACT.md §5).
+
+export const ERROR_TABLE = {
+  BAD_USER_INPUT: { rest: "ValidationError", http: 400 },
+  UNAUTHENTICATED: { rest: "UnauthorizedError", http: 401 },
+  PROGRAM_NOT_FOUND: { rest: "ProgramNotFoundError", http: 404 },
+  EXECUTION_NOT_FOUND: { rest: "ExecutionNotFoundError", http: 404 },
+  FLOW_NOT_FOUND: { rest: "FlowNotFoundError", http: 404 },
+  AUDIENCE_NOT_FOUND: { rest: "AudienceNotFoundError", http: 404 },
+  CONTACT_NOT_FOUND: { rest: "ContactNotFoundError", http: 404 },
+  EXECUTION_ALREADY_RUNNING: { rest: "ExecutionAlreadyRunningError", http: 400 },
+  AUDIENCE_EMPTY: { rest: "AudienceEmptyError", http: 400 },
+  INVALID_EXECUTION_STATE: { rest: "InvalidExecutionStateError", http: 409 },
+  PROGRAM_STATUS_CONFLICT: { rest: "ProgramStatusConflictError", http: 409 },
+  RESOURCE_IN_USE: { rest: "ResourceInUseError", http: 409 },
+  NOT_FOUND: { rest: "NotFoundError", http: 404 },
+  PAYLOAD_TOO_LARGE: { rest: "PayloadTooLargeError", http: 413 },
+  INTERNAL_SERVER_ERROR: { rest: "InternalError", http: 500 },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = ERROR_TABLE[code].rest;
+  }
+}
+
+export interface FieldProblem {
+  /** path of the bad field, e.g. `retryStrategy.maxRetries` or `contacts[3].primaryPhone` */
+  field: string;
+  message: string;
+}
+
+/** Bad input. The message names every bad field; `problems` lists them one by one. */
+export class ValidationError extends DomainError {
+  readonly problems: FieldProblem[];
+  constructor(problems: FieldProblem[] | string, field?: string) {
+    const list = typeof problems === "string" ? [{ field: field ?? "input", message: problems }] : problems;
+    super("BAD_USER_INPUT", list.map((p) => `${p.field}: ${p.message}`).join("; "), { problems: list });
+    this.problems = list;
+  }
+}
+
+export class UnauthorizedError extends DomainError {
+  constructor(message = "Missing, unknown or revoked API key") {
+    super("UNAUTHENTICATED", message);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(
+    kind: "Program" | "Execution" | "Flow" | "Audience" | "Contact",
+    id: string,
+  ) {
+    const code = `${kind.toUpperCase()}_NOT_FOUND` as ErrorCode;
+    super(code, `${kind} ${id} not found`);
+  }
+}
+
+export class ExecutionAlreadyRunningError extends DomainError {
+  constructor() {
+    super("EXECUTION_ALREADY_RUNNING", "Program already has a running execution");
+  }
+}
+
+export class AudienceEmptyError extends DomainError {
+  constructor(audienceId: string) {
+    super("AUDIENCE_EMPTY", `Audience ${audienceId} has no contacts`);
+  }
+}
+
+export class InvalidExecutionStateError extends DomainError {
+  constructor(action: string, status: string) {
+    super("INVALID_EXECUTION_STATE", `Cannot ${action} an execution that is ${status}`);
+  }
+}
+
+export class ProgramStatusConflictError extends DomainError {
+  constructor(message: string) {
+    super("PROGRAM_STATUS_CONFLICT", message);
+  }
+}
+
+export class ResourceInUseError extends DomainError {
+  constructor(message: string) {
+    super("RESOURCE_IN_USE", message);
+  }
+}

@@ -1,0 +1,15 @@
+import swc from "unplugin-swc";
+import { defineConfig } from "vitest/config";
+
+// SWC, not esbuild: TypeORM and type-graphql need emitted decorator metadata (STACK.md #1).
+export default defineConfig({
+  plugins: [swc.vite({ module: { type: "es6" } })],
+  test: {
+    include: ["src/**/__tests__/**/*.test.ts", "test/**/*.test.ts"],
+    setupFiles: ["reflect-metadata"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+    fileParallelism: false,
+  },
+});
