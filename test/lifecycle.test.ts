@@ -18,6 +18,7 @@ import { createProgramFixture, phones, SIMPLE_FLOW } from "./support/fixtures";
 import { gql, gqlOk } from "./support/graphql-client";
 import { expectCountersTrue, expectSumInvariant } from "./support/invariants";
 import { describeEachDb } from "./support/targets";
+import { settleExecution, skipPendingContacts, transitionExecution } from "../src/modules/execution/execution.store";
 import { newOrg, startTestApp } from "./support/test-app";
 
 describeEachDb("execution lifecycle", (target) => {
@@ -191,6 +192,62 @@ describeEachDb("execution lifecycle", (target) => {
     });
     expect(inverted.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect(inverted.errors?.[0]?.message).toContain("stopAt");
+  });
+
+  it("refuses every move out of stopped and completed, and cancel is a repeat only for cancelled", async () => {
+    const now = () => new Date();
+    // Stop: the scheduler's move at the stop time (shared store SQL), pending contacts become skipped.
+    const f = await createProgramFixture(app, orgId, { phones: phones(3, undefined, 3000) });
+    const s = (await call(LaunchProgramDocument, { programId: f.programId })).launchProgram;
+    await app.db.transaction(async (tx) => {
+      expect(await transitionExecution(tx, s.id, "stop", now())).toBe(true);
+      expect(await skipPendingContacts(tx, s.id, now())).toBe(3);
+      await settleExecution(tx, s.id, now());
+    });
+    const stopped = (await call(GetExecutionDocument, { id: s.id })).programExecution!;
+    expect(stopped).toMatchObject({ status: "STOPPED", contactsSkipped: 3, contactsPending: 0 });
+    expect(stopped.actualEndAt).not.toBeNull();
+    await expectCountersTrue(app.db, s.id);
+
+    // Complete: every contact reached a final status (moved with its counters in one transaction), then settle.
+    const g = await createProgramFixture(app, orgId, { phones: phones(2, undefined, 3100) });
+    const c = (await call(LaunchProgramDocument, { programId: g.programId })).launchProgram;
+    await app.db.transaction(async (tx) => {
+      const n = await tx.execute("UPDATE execution_contacts SET status = 'completed' WHERE execution_id = ? AND status = 'pending'", [c.id]);
+      await tx.execute("UPDATE program_executions SET contacts_pending = contacts_pending - ?, contacts_completed = contacts_completed + ? WHERE id = ?", [n, n, c.id]);
+      expect(await settleExecution(tx, c.id, now())).toBe(true);
+    });
+    const completed = (await call(GetExecutionDocument, { id: c.id })).programExecution!;
+    expect(completed).toMatchObject({ status: "COMPLETED", contactsCompleted: 2 });
+    expect(completed.actualEndAt).not.toBeNull();
+    await expectCountersTrue(app.db, c.id);
+
+    for (const e of [stopped, completed]) {
+      for (const doc of [PauseExecutionDocument, ResumeExecutionDocument, CancelExecutionDocument]) {
+        expect(await codeOf(doc, { id: e.id })).toBe("INVALID_EXECUTION_STATE");
+      }
+      const after = (await call(GetExecutionDocument, { id: e.id })).programExecution!;
+      expect(after.sequence).toBe(e.sequence);
+      expect(after.status).toBe(e.status);
+    }
+    // Finished executions free the program for a new launch.
+    expect((await call(LaunchProgramDocument, { programId: f.programId })).launchProgram.status).toBe("RUNNING");
+  });
+
+  it("a paused execution whose last contact finished while paused completes on resume", async () => {
+    const f = await createProgramFixture(app, orgId, { phones: phones(2, undefined, 3200) });
+    const e = (await call(LaunchProgramDocument, { programId: f.programId })).launchProgram;
+    await call(PauseExecutionDocument, { id: e.id });
+    await app.db.transaction(async (tx) => {
+      const n = await tx.execute("UPDATE execution_contacts SET status = 'failed' WHERE execution_id = ? AND status = 'pending'", [e.id]);
+      await tx.execute("UPDATE program_executions SET contacts_pending = contacts_pending - ?, contacts_failed = contacts_failed + ? WHERE id = ?", [n, n, e.id]);
+      expect(await settleExecution(tx, e.id, new Date())).toBe(false); // paused: never completes on its own
+    });
+    expect((await call(GetExecutionDocument, { id: e.id })).programExecution?.status).toBe("PAUSED");
+    const resumed = (await call(ResumeExecutionDocument, { id: e.id })).resumeExecution;
+    expect(resumed.status).toBe("COMPLETED");
+    expect(resumed.actualEndAt).not.toBeNull();
+    await expectCountersTrue(app.db, e.id);
   });
 
   it("has a counter check that catches a counter out of step with the rows", async () => {
