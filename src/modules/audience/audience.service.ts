@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { Db, Reader, Tx } from "../../db/db";
 import { insertRow } from "../../db/db";
+import { findOrgPage } from "../../db/org-page";
 import type { Clock } from "../../shared/clock";
 import { NotFoundError, ResourceInUseError, ValidationError } from "../../shared/errors";
 import { Page, pageOf, parsePage } from "../../shared/pagination";
@@ -82,23 +83,21 @@ export class AudienceService {
   async listAudiences(organizationId: string, page: { page?: unknown; limit?: unknown }): Promise<Page<Audience>> {
     const req = parsePage(page);
     return this.db.read(async (r) => {
-      const [data, total] = await r.manager.findAndCount(Audience, {
-        where: { organizationId },
-        order: { createdAt: "DESC", id: "DESC" },
-        skip: req.offset,
-        take: req.limit,
-      });
-      for (const a of data) await this.withCount(r, a);
-      return pageOf(data, total, req);
+      const page = await findOrgPage(r, Audience, organizationId, req);
+      for (const a of page.data) await this.withCount(r, a);
+      return page;
     });
   }
 
-  /** Adds contacts (already-present ones are ignored). Every id must be a contact of the organization. */
-  async addContacts(organizationId: string, audienceId: string, contactIds: unknown): Promise<Audience> {
-    const ids = [...new Set(parseInput(contactIdsSchema, contactIds, "contactIds"))];
+  /**
+   * Adds contacts (already-present ones are ignored). Every id must be a contact of the organization. `field` names
+   * the ids in error messages (GraphQL `contactIds`, REST `contacts`).
+   */
+  async addContacts(organizationId: string, audienceId: string, contactIds: unknown, field = "contactIds"): Promise<Audience> {
+    const ids = [...new Set(parseInput(contactIdsSchema, contactIds, field))];
     return this.db.transaction(async (tx) => {
       const audience = await this.mustFind(tx, organizationId, audienceId);
-      await this.mustOwnContacts(tx, organizationId, ids);
+      await this.mustOwnContacts(tx, organizationId, ids, field);
       const now = this.clock.now().getTime();
       for (let i = 0; i < ids.length; i += CHUNK) {
         const chunk = ids.slice(i, i + CHUNK);
@@ -113,8 +112,8 @@ export class AudienceService {
     });
   }
 
-  async removeContacts(organizationId: string, audienceId: string, contactIds: unknown): Promise<Audience> {
-    const ids = [...new Set(parseInput(contactIdsSchema, contactIds, "contactIds"))];
+  async removeContacts(organizationId: string, audienceId: string, contactIds: unknown, field = "contactIds"): Promise<Audience> {
+    const ids = [...new Set(parseInput(contactIdsSchema, contactIds, field))];
     return this.db.transaction(async (tx) => {
       const audience = await this.mustFind(tx, organizationId, audienceId);
       const now = this.clock.now().getTime();
@@ -148,7 +147,7 @@ export class AudienceService {
     });
   }
 
-  private async mustOwnContacts(tx: Tx, organizationId: string, ids: string[]): Promise<void> {
+  private async mustOwnContacts(tx: Tx, organizationId: string, ids: string[], field: string): Promise<void> {
     const bad = ids.filter((id) => !isUuid(id));
     const candidates = ids.filter((id) => isUuid(id));
     const found = new Set<string>();
@@ -163,7 +162,7 @@ export class AudienceService {
     const missing = [...bad, ...candidates.filter((id) => !found.has(id))];
     if (missing.length) {
       const shown = missing.slice(0, 20).join(", ");
-      throw new ValidationError(`${missing.length} unknown contact id(s): ${shown}${missing.length > 20 ? ", …" : ""}`, "contactIds");
+      throw new ValidationError(`${missing.length} unknown contact id(s): ${shown}${missing.length > 20 ? ", …" : ""}`, field);
     }
   }
 

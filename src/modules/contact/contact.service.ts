@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { Db, Tx } from "../../db/db";
 import { insertRow } from "../../db/db";
+import { findOrgPage } from "../../db/org-page";
 import type { Clock } from "../../shared/clock";
 import { FieldProblem, NotFoundError, ResourceInUseError, ValidationError } from "../../shared/errors";
-import { Page, pageOf, parsePage } from "../../shared/pagination";
+import { Page, parsePage } from "../../shared/pagination";
 import { isUuid, parseInput, zodProblems } from "../../shared/validation";
 import { Contact } from "./contact.entity";
 import { contactInputSchema, contactPatchSchema, ContactInputData, MAX_UPSERT_ROWS } from "./contact.validation";
@@ -162,15 +163,7 @@ export class ContactService {
 
   async listContacts(organizationId: string, page: { page?: unknown; limit?: unknown }): Promise<Page<Contact>> {
     const req = parsePage(page);
-    return this.db.read(async (r) => {
-      const [data, total] = await r.manager.findAndCount(Contact, {
-        where: { organizationId },
-        order: { createdAt: "DESC", id: "DESC" },
-        skip: req.offset,
-        take: req.limit,
-      });
-      return pageOf(data, total, req);
-    });
+    return this.db.read((r) => findOrgPage(r, Contact, organizationId, req));
   }
 
   private async mustFind(tx: Tx, organizationId: string, id: string): Promise<Contact> {

@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { Db, Reader, Tx } from "../../db/db";
 import { insertRow } from "../../db/db";
+import { findOrgPage } from "../../db/org-page";
 import type { Clock } from "../../shared/clock";
 import { NotFoundError, ResourceInUseError, ValidationError } from "../../shared/errors";
-import { Page, pageOf, parsePage } from "../../shared/pagination";
+import { Page, parsePage } from "../../shared/pagination";
 import { isUuid, parseInput } from "../../shared/validation";
 import { Flow, FlowRecord, FlowVersion } from "./flow.entity";
 import type { FlowDefinition } from "./flow.types";
@@ -80,15 +81,10 @@ export class FlowService {
   async listFlows(organizationId: string, page: { page?: unknown; limit?: unknown }): Promise<Page<Flow>> {
     const req = parsePage(page);
     return this.db.read(async (r) => {
-      const [records, total] = await r.manager.findAndCount(FlowRecord, {
-        where: { organizationId },
-        order: { createdAt: "DESC", id: "DESC" },
-        skip: req.offset,
-        take: req.limit,
-      });
+      const records = await findOrgPage(r, FlowRecord, organizationId, req);
       const data: Flow[] = [];
-      for (const rec of records) data.push(await this.load(r, rec));
-      return pageOf(data, total, req);
+      for (const rec of records.data) data.push(await this.load(r, rec));
+      return { data, meta: records.meta };
     });
   }
 

@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { Db, Tx } from "../../db/db";
 import { insertRow } from "../../db/db";
+import { findOrgPage } from "../../db/org-page";
 import type { Clock } from "../../shared/clock";
 import { FieldProblem, NotFoundError, ResourceInUseError, ValidationError } from "../../shared/errors";
-import { Page, pageOf, parsePage } from "../../shared/pagination";
+import { Page, parsePage } from "../../shared/pagination";
 import { isUuid, zDate, zodProblems } from "../../shared/validation";
 import { Program, ProgramStatus } from "./program.entity";
 import { parseRetryStrategy } from "./retry-strategy.validation";
@@ -120,15 +121,7 @@ export class ProgramService {
 
   async listPrograms(organizationId: string, page: { page?: unknown; limit?: unknown }): Promise<Page<Program>> {
     const req = parsePage(page);
-    return this.db.read(async (r) => {
-      const [data, total] = await r.manager.findAndCount(Program, {
-        where: { organizationId },
-        order: { createdAt: "DESC", id: "DESC" },
-        skip: req.offset,
-        take: req.limit,
-      });
-      return pageOf(data, total, req);
-    });
+    return this.db.read((r) => findOrgPage(r, Program, organizationId, req));
   }
 
   private parseStrategy(input: unknown, now: Date) {
