@@ -13,7 +13,6 @@ import {
 import { CONTACT_FIELDS, DTMF_DIGITS } from "../flow/flow.validation";
 import type { CallOutcome, FlowOutcome } from "../telephony/call-outcome";
 import {
-  abortError,
   type AudioItem,
   type CallEvent,
   type CallSession,
@@ -39,6 +38,11 @@ export interface RunCallFlowParams {
   programId: string;
   executionId: string;
   attemptNumber: number;
+  /**
+   * Aborting stops the walk and hangs up at once. Give each call its own signal (e.g. a child of a shutdown
+   * signal): providers listen on it while they wait, and adding listeners to one signal shared by thousands of
+   * calls gets slower with each one.
+   */
   signal: AbortSignal;
   clock: Clock;
   /** Passed through to the provider, e.g. to learn early that a call was answered. */
@@ -194,29 +198,25 @@ function digitRank(digit: string): number {
   return i >= 0 ? i : DTMF_DIGITS.length;
 }
 
-/**
- * Settles like `promise`, but rejects as soon as `signal` aborts, so a provider that ignores the signal cannot
- * keep a cancelled call walking.
- */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(abortError(signal));
+// Index of a flow's nodes, built once per flow object: a dispatcher runs the same pinned flow for many calls.
+// Config and outputs default to {} so an unvalidated flow fails into flow errors instead of crashing the walk.
+const nodeIndexes = new WeakMap<FlowDefinition, Map<string, FlowNode>>();
+
+function indexNodes(flow: FlowDefinition): Map<string, FlowNode> {
+  let index = nodeIndexes.get(flow);
+  if (!index) {
+    index = new Map();
+    for (const node of Array.isArray(flow.nodes) ? flow.nodes : []) {
+      if (!isObject(node) || typeof node.id !== "string" || index.has(node.id)) continue;
+      index.set(node.id, {
+        ...node,
+        config: isObject(node.config) ? node.config : {},
+        outputs: isObject(node.outputs) ? node.outputs : {},
+      });
+    }
+    nodeIndexes.set(flow, index);
   }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError(signal));
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(err);
-      },
-    );
-  });
+  return index;
 }
 
 /** What a node did: fire a named output, or jump straight to a node (dtmf branch). */
@@ -234,7 +234,7 @@ class FlowRun {
   private answeredAt: Date | null = null;
 
   constructor(private readonly p: RunCallFlowParams) {
-    this.nodes = new Map(p.flow.nodes.map((n) => [n.id, n]));
+    this.nodes = indexNodes(p.flow);
   }
 
   async run(): Promise<AttemptResult> {
@@ -377,24 +377,19 @@ class FlowRun {
         : DIAL_DEFAULTS.timeout;
     const enableAMD = typeof config.enableAMD === "boolean" ? config.enableAMD : DIAL_DEFAULTS.enableAMD;
     const { signal } = this.p;
-    const placing = this.p.provider.placeCall({
-      callId: this.p.callId,
-      to: this.p.contact.phone,
-      attemptNumber: this.p.attemptNumber,
-      timeoutMs: timeout,
-      enableAMD,
-      signal,
-      ...(this.p.onEvent ? { onEvent: this.p.onEvent } : {}),
-    });
     let session: CallSession;
     try {
-      session = await raceAbort(placing, signal);
+      session = await this.p.provider.placeCall({
+        callId: this.p.callId,
+        to: this.p.contact.phone,
+        attemptNumber: this.p.attemptNumber,
+        timeoutMs: timeout,
+        enableAMD,
+        signal,
+        ...(this.p.onEvent ? { onEvent: this.p.onEvent } : {}),
+      });
     } catch (err) {
-      if (signal.aborted) {
-        // A session that shows up after we gave up must still be ended.
-        placing.then((late) => late.hangup("aborted")).catch(() => undefined);
-        throw err;
-      }
+      if (signal.aborted) throw err;
       this.dial = { answered: false, outcome: "failed", failureReason: "provider_error" };
       this.outcome = "failed";
       this.failureReason = "provider_error";
@@ -417,7 +412,7 @@ class FlowRun {
     const session = this.answeredSession();
     const items = node.config.audioItems;
     if (!Array.isArray(items)) throw new Error("play node without audioItems");
-    await raceAbort(session.play(items as AudioItem[]), this.p.signal);
+    await session.play(items as AudioItem[]);
     return { output: "onComplete" };
   }
 
@@ -431,11 +426,12 @@ class FlowRun {
     }
     const validDigits = [...branches.keys()].sort((a, b) => digitRank(a) - digitRank(b));
     const mode = config.mode === "multi_digit" ? "multi_digit" : DTMF_DEFAULTS.mode;
-    const timeoutMs = typeof config.timeoutMs === "number" && config.timeoutMs >= 0 ? config.timeoutMs : DTMF_DEFAULTS.timeoutMs;
+    const timeoutMs =
+      typeof config.timeoutMs === "number" && config.timeoutMs >= 0 ? config.timeoutMs : DTMF_DEFAULTS.timeoutMs;
     const maxRetries =
       typeof config.maxRetries === "number" && config.maxRetries >= 0 ? config.maxRetries : DTMF_DEFAULTS.maxRetries;
 
-    const digits = await raceAbort(session.collectDigits({ mode, timeoutMs, validDigits }), this.p.signal);
+    const digits = await session.collectDigits({ mode, timeoutMs, validDigits });
     if (digits === null || digits === "") return { output: "onTimeout" };
     if (typeof config.variableName === "string" && config.variableName.length > 0)
       this.variables.set(config.variableName, digits);
@@ -456,7 +452,7 @@ class FlowRun {
       typeof config.maxDurationMs === "number" && config.maxDurationMs > 0
         ? config.maxDurationMs
         : RECORD_DEFAULTS.maxDurationMs;
-    const recording = await raceAbort(session.record({ maxDurationMs }), this.p.signal);
+    const recording = await session.record({ maxDurationMs });
     if (typeof config.variableName === "string" && config.variableName.length > 0)
       this.variables.set(config.variableName, recording.recordingId);
     // Cut off at the maximum length: the caller was still talking.

@@ -372,9 +372,10 @@ export function validateFlowDefinition(input: { startNodeId: unknown; nodes: unk
     problems.push({ field: "nodes", message: "a flow needs exactly one dial node (its start node); found none" });
   } else {
     for (const extra of dials.slice(1)) {
+      const which = extra.id === null ? "this" : JSON.stringify(extra.id);
       problems.push({
         field: `nodes[${extra.index}].type`,
-        message: `a flow has exactly one dial node; ${extra.id === null ? "this" : JSON.stringify(extra.id)} is a second one (the first is nodes[${dials[0].index}])`,
+        message: `a flow has exactly one dial node; ${which} is a second one (the first is nodes[${dials[0].index}])`,
       });
     }
   }
@@ -386,7 +387,9 @@ export function validateFlowDefinition(input: { startNodeId: unknown; nodes: unk
     else if (start.type !== null && start.type !== "dial")
       problems.push({
         field: "startNodeId",
-        message: `start node ${JSON.stringify(startNodeId)} is a ${start.type} node; the start node must be the flow's dial node`,
+        message:
+          `start node ${JSON.stringify(startNodeId)} is a ${start.type} node; ` +
+          "the start node must be the flow's dial node",
       });
   }
 

@@ -132,10 +132,8 @@ export function parseRetryStrategy(input: unknown, now: Date, fieldPrefix = "ret
     return { type: "scheduled", retryDates: normalised, retryOnVoicemail };
   }
 
+  const got = absent(type) ? "" : ` (got ${JSON.stringify(type)})`;
   throw new ValidationError([
-    {
-      field: `${fieldPrefix}.type`,
-      message: `must be one of ${RETRY_STRATEGY_TYPES.join(", ")}${absent(type) ? "" : ` (got ${JSON.stringify(type)})`}`,
-    },
+    { field: `${fieldPrefix}.type`, message: `must be one of ${RETRY_STRATEGY_TYPES.join(", ")}${got}` },
   ]);
 }

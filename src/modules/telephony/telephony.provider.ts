@@ -28,7 +28,10 @@ export interface PlaceCallRequest {
   timeoutMs: number;
   /** Answering-machine detection; without it a machine is reported as a human. */
   enableAMD: boolean;
-  /** Aborting ends the call promptly: pending operations reject, hangup resolves at once. */
+  /**
+   * Aborting ends the call promptly: pending operations reject, hangup resolves at once. One signal per call:
+   * providers add a listener while they wait, and listeners on a signal shared by thousands of calls get slow.
+   */
   signal: AbortSignal;
   onEvent?: (event: CallEvent) => void;
 }
