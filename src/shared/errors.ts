@@ -14,7 +14,10 @@ export const ERROR_TABLE = {
   PROGRAM_STATUS_CONFLICT: { rest: "ProgramStatusConflictError", http: 409 },
   RESOURCE_IN_USE: { rest: "ResourceInUseError", http: 409 },
   NOT_FOUND: { rest: "NotFoundError", http: 404 },
+  // REST transport only (unknown method on a route, a body that is not JSON); GraphQL never raises them.
+  METHOD_NOT_ALLOWED: { rest: "MethodNotAllowedError", http: 405 },
   PAYLOAD_TOO_LARGE: { rest: "PayloadTooLargeError", http: 413 },
+  UNSUPPORTED_MEDIA_TYPE: { rest: "UnsupportedMediaTypeError", http: 415 },
   INTERNAL_SERVER_ERROR: { rest: "InternalError", http: 500 },
 } as const;
 

@@ -140,8 +140,10 @@ export class AudienceService {
         .innerJoin(AudienceContact, "ac", "ac.contact_id = c.id AND ac.audience_id = :audienceId", { audienceId })
         .orderBy("ac.created_at", "DESC")
         .addOrderBy("c.id", "DESC")
-        .skip(req.offset)
-        .take(req.limit);
+        // offset/limit, not skip/take: with a join, skip/take wraps the query in a DISTINCT subquery that loses
+        // the ordering column (TypeORM), and one membership row is one contact anyway.
+        .offset(req.offset)
+        .limit(req.limit);
       const [data, total] = await qb.getManyAndCount();
       return pageOf(data, total, req);
     });

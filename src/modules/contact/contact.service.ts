@@ -145,9 +145,11 @@ export class ContactService {
   async deleteContact(organizationId: string, id: string): Promise<Contact> {
     return this.db.transaction(async (tx) => {
       const contact = await this.mustFind(tx, organizationId, id);
+      // Only unfinished executions can have the contact in a call: probe their snapshots by primary key.
       const inFlight = await tx.query(
-        "SELECT 1 FROM execution_contacts ec JOIN program_executions e ON e.id = ec.execution_id WHERE ec.contact_id = ? AND ec.status = 'inProgress' LIMIT 1",
-        [id],
+        `SELECT 1 FROM program_executions e JOIN execution_contacts ec ON ec.execution_id = e.id AND ec.contact_id = ?
+         WHERE e.organization_id = ? AND e.active_program_id IS NOT NULL AND ec.status = 'inProgress' LIMIT 1`,
+        [id, organizationId],
       );
       if (inFlight.length) throw new ResourceInUseError(`Contact ${id} is in a call right now; delete it once the call has ended`);
       await tx.execute("DELETE FROM audience_contacts WHERE contact_id = ?", [id]);

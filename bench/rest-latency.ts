@@ -1,0 +1,213 @@
+// GET /api/program-executions/{id} at a steady request rate (autocannon `overallRate`, loopback), for executions of
+// 1,000 and 1,000,000 contacts: the read is one primary-key lookup plus the key check, so its cost must not grow
+// with the audience. Measured, not asserted. The API runs as its own process (`node dist/src/main.js`, api role
+// only), so the load generator does not share its event loop. Needs `npm run build` first. A last row measures a
+// bare node:http server answering a body of the same size, the floor of the machine at that moment: on a shared
+// machine it tells the gateway's cost from the neighbours' noise, as does the server CPU time per request.
+//
+//   npm run build
+//   node -r @swc-node/register bench/rest-latency.ts mariadb://root@127.0.0.1:3306/voicecast_bench_rest [sizes] [rate] [seconds] [rounds]
+//   node -r @swc-node/register bench/rest-latency.ts sqlite:/tmp/voicecast-bench-rest.sqlite
+//
+// The MariaDB database named in the URL and the SQLite file are dropped and recreated.
+import "reflect-metadata";
+import { spawn } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { createConnection } from "mysql2/promise";
+import { createApp } from "../src/app";
+import { loadConfig, parseDatabaseUrl } from "../src/config/config";
+import type { Db } from "../src/db/db";
+import { createLogger } from "../src/shared/logger";
+import { machine, seedAudience } from "./support";
+
+const url = process.argv[2] ?? "mariadb://root@127.0.0.1:3306/voicecast_bench_rest";
+const sizes = (process.argv[3] ?? "1000,1000000").split(",").map(Number);
+const rate = Number(process.argv[4] ?? 1000);
+const seconds = Number(process.argv[5] ?? 20);
+/** Rounds alternate between the sizes, so a burst of load from elsewhere on the machine shows as one odd row. */
+const rounds = Number(process.argv[6] ?? 3);
+const port = 4920;
+
+/** A fresh, empty database for the URL. */
+async function recreate(): Promise<void> {
+  const cfg = parseDatabaseUrl(url);
+  if (cfg.kind === "sqlite") {
+    for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(`${cfg.path}${suffix}`, { force: true });
+    return;
+  }
+  const u = new URL(url);
+  const name = u.pathname.slice(1);
+  const admin = await createConnection({ host: u.hostname, port: Number(u.port || 3306), user: u.username, password: decodeURIComponent(u.password) });
+  await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.end();
+}
+
+/** SQLite has no sequence engine: a recursive CTE generates the rows, still in one statement per table. */
+async function seedAudienceSqlite(db: Db, organizationId: string, size: number): Promise<{ audienceId: string }> {
+  const audienceId = crypto.randomUUID();
+  const now = Date.now();
+  await db.transaction(async (tx) => {
+    await tx.execute("INSERT INTO audiences (id, organization_id, name, description, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, ?)", [
+      audienceId,
+      organizationId,
+      `bench ${size}`,
+      now,
+      now,
+    ]);
+    const uuid = "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-a' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))";
+    await tx.execute(
+      `WITH RECURSIVE seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < ?)
+       INSERT INTO contacts (id, organization_id, primary_phone, first_name, last_name, primary_email, custom_attributes, created_at, updated_at)
+       SELECT ${uuid}, ?, '+1' || (415 + x / 7000000) || (2000000 + x % 7000000), NULL, NULL, NULL, '{}', ?, ? FROM seq`,
+      [size, organizationId, now, now],
+    );
+    await tx.execute("INSERT INTO audience_contacts (audience_id, contact_id, created_at) SELECT ?, id, ? FROM contacts WHERE organization_id = ?", [
+      audienceId,
+      now,
+      organizationId,
+    ]);
+  });
+  return { audienceId };
+}
+
+interface Target {
+  size: number;
+  executionId: string;
+  apiKey: string;
+  launchMs: number;
+}
+
+/** Organizations, audiences, flows, programs and launched executions, through the services (no HTTP). */
+async function setup(): Promise<Target[]> {
+  const app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api" }), { logger: createLogger("bench") });
+  const s = app.services;
+  const out: Target[] = [];
+  try {
+    for (const size of sizes) {
+      const { organizationId, apiKey } = await s.organizations.createOrganization(`bench ${size}`);
+      const t0 = performance.now();
+      const { audienceId } = app.db.dialect === "mysql" ? await seedAudience(app.db, organizationId, size) : await seedAudienceSqlite(app.db, organizationId, size);
+      const seedMs = performance.now() - t0;
+      const flow = await s.flows.createFlow(organizationId, {
+        name: "bench",
+        startNodeId: "dial",
+        nodes: [
+          { id: "dial", type: "dial", config: {}, outputs: { onAnswer: "bye" } },
+          { id: "bye", type: "hangup", config: {}, outputs: {} },
+        ],
+      });
+      const program = await s.programs.createProgram(organizationId, { name: `bench ${size}`, audienceId, flowId: flow.id });
+      const t1 = performance.now();
+      const execution = await s.executions.launch(organizationId, program.id);
+      const launchMs = performance.now() - t1;
+      if (execution.totalContacts !== size) throw new Error(`launched ${execution.totalContacts} contacts, expected ${size}`);
+      console.error(`seeded ${size} contacts in ${(seedMs / 1000).toFixed(1)} s; launched in ${(launchMs / 1000).toFixed(1)} s`);
+      out.push({ size, executionId: execution.id, apiKey, launchMs });
+    }
+  } finally {
+    await app.stop();
+  }
+  return out;
+}
+
+/** CPU time (user + system, ms) the process has used: a cost per request that other load on the machine barely moves. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** The floor of this machine at this moment: a bare node:http server answering a fixed JSON body of the same size. */
+const BARE_SERVER = `
+  const body = JSON.stringify({ padding: "x".repeat(Number(process.argv[2])) });
+  require("node:http").createServer((req, res) => {
+    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body) });
+    res.end(body);
+  }).listen(Number(process.argv[1]), "127.0.0.1");`;
+
+async function measure(url: string, headers: Record<string, string>, duration: number) {
+  const samples: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url,
+        headers,
+        connections: 10,
+        overallRate: rate,
+        duration,
+      },
+      (err, res) => (err ? reject(err) : resolve(res)),
+    );
+    // autocannon's histogram has 1 ms buckets; keep every response time too, for sub-millisecond percentiles.
+    instance.on("response", (_client, _status, _bytes, responseTime) => {
+      samples.push(responseTime);
+    });
+  });
+  samples.sort((a, b) => a - b);
+  return { result, samples };
+}
+
+async function main() {
+  await recreate();
+  const targets = await setup();
+
+  const api = spawn(process.execPath, [join(__dirname, "..", "dist", "src", "main.js")], {
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), VOICECAST_ROLES: "api", LOG_LEVEL: "warn" },
+    stdio: "inherit",
+  });
+  let bare: ReturnType<typeof spawn> = api;
+  try {
+    for (let i = 0; ; i++) {
+      if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) break;
+      if (i > 150) throw new Error("the API did not become ready");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // The bare server's body is as long as the gateway's answer (its JSON wrapper is 14 characters).
+    const sample = await fetch(`http://127.0.0.1:${port}/api/program-executions/${targets[0].executionId}`, { headers: { "x-api-key": targets[0].apiKey } });
+    bare = spawn(process.execPath, ["-e", BARE_SERVER, String(port + 1), String((await sample.text()).length - 14)], { stdio: "inherit" });
+    await new Promise((r) => setTimeout(r, 500));
+    const kind = parseDatabaseUrl(url).kind;
+    const load = loadavg().map((l) => l.toFixed(2)).join(" ");
+    console.log(`# GET /api/program-executions/{id} — ${kind} — ${rate} req/s for ${seconds} s, 10 connections — ${new Date().toISOString()} — ${machine()} — load average at start ${load}`);
+    console.log("| round | execution of (contacts) | achieved req/s | p50 | p90 | p99 | p99.9 | max | autocannon p50 / p99 (1 ms buckets) | server CPU per request | non-2xx |");
+    console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    const runs = [
+      ...targets.map((t) => ({
+        label: t.size.toLocaleString("en-US"),
+        pid: api.pid!,
+        url: `http://127.0.0.1:${port}/api/program-executions/${t.executionId}`,
+        headers: { "x-api-key": t.apiKey },
+      })),
+      { label: "bare node:http", pid: bare.pid!, url: `http://127.0.0.1:${port + 1}/`, headers: {} },
+    ];
+    for (const r of runs) await measure(r.url, r.headers, 3); // warm-up: JIT, connection pool, buffer pool
+    for (let round = 1; round <= rounds; round++) {
+      for (const r of runs) {
+        const cpu0 = cpuMs(r.pid);
+        const { result, samples } = await measure(r.url, r.headers, seconds);
+        const cpuPerRequest = ((cpuMs(r.pid) - cpu0) * 1000) / result.requests.total;
+        const ms = (v: number) => `${v.toFixed(2)} ms`;
+        console.log(
+          `| ${round} | ${r.label} | ${(result.requests.total / result.duration).toFixed(0)} | ${ms(percentile(samples, 50))} | ${ms(percentile(samples, 90))} | ${ms(
+            percentile(samples, 99),
+          )} | ${ms(percentile(samples, 99.9))} | ${ms(samples[samples.length - 1])} | ${result.latency.p50} / ${result.latency.p99} ms | ${cpuPerRequest.toFixed(0)} µs | ${result.non2xx} |`,
+        );
+      }
+    }
+  } finally {
+    api.kill("SIGTERM");
+    if (bare !== api) bare.kill("SIGTERM");
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
