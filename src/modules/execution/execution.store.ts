@@ -1,6 +1,6 @@
 import type { Reader, Tx } from "../../db/db";
 import { ExecutionContactStatus as C, ExecutionStatus as S, ProgramExecution } from "./execution.entity";
-import { ExecutionAction, EXECUTION_TRANSITIONS, sqlList, TERMINAL_STATUSES } from "./execution-lifecycle";
+import { COUNTER_COLUMN, ExecutionAction, EXECUTION_TRANSITIONS, sqlList, TERMINAL_STATUSES } from "./execution-lifecycle";
 
 // SQL shared by the execution service and the dispatcher. Every change bumps `sequence_no` and `updated_at` in the
 // same statement, and counters move in the same transaction as the contact rows they count.
@@ -59,4 +59,37 @@ export async function lockExecution(tx: Tx, id: string): Promise<void> {
 
 export function isFinished(e: Pick<ProgramExecution, "actualEndAt">): boolean {
   return e.actualEndAt !== null;
+}
+
+/**
+ * Reads the execution and locks its row for the rest of the transaction (MySQL `FOR UPDATE`; SQLite transactions
+ * are serialised anyway). Claims, completions and lease work for one execution all start here, so they take
+ * their locks in the same order (execution row first, then its contacts) and read a status nobody can move under them.
+ */
+export async function readExecutionForUpdate(tx: Tx, id: string): Promise<ProgramExecution | null> {
+  if (tx.dialect === "sqlite") return tx.manager.findOneBy(ProgramExecution, { id });
+  return tx.manager.findOne(ProgramExecution, { where: { id }, lock: { mode: "pessimistic_write" } });
+}
+
+/** How many contacts entered (+) or left (−) each status. */
+export type CounterDelta = Partial<Record<C, number>>;
+
+/**
+ * Moves the execution's counters by `delta` (the rows a statement actually changed) and bumps `sequence_no`.
+ * `extraSet` adds assignments to the same statement (e.g. `actual_start_at = COALESCE(actual_start_at, ?)`).
+ */
+export async function moveCounters(tx: Tx, id: string, delta: CounterDelta, now: Date, extraSet = "", extraParams: unknown[] = []): Promise<void> {
+  const sets: string[] = [];
+  const params: unknown[] = [];
+  for (const [status, n] of Object.entries(delta) as Array<[C, number]>) {
+    if (!n) continue;
+    const col = COUNTER_COLUMN[status];
+    sets.push(`${col} = ${col} + ?`);
+    params.push(n);
+  }
+  if (sets.length === 0 && !extraSet) return;
+  await tx.execute(
+    `UPDATE program_executions SET ${[...sets, ...(extraSet ? [extraSet] : [])].join(", ")}, sequence_no = sequence_no + 1, updated_at = ? WHERE id = ?`,
+    [...params, ...extraParams, now.getTime(), id],
+  );
 }

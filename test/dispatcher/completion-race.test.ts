@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { App, createApp } from "../../src/app";
+import { loadConfig } from "../../src/config/config";
+import { Db, Tx } from "../../src/db/db";
+import { Dispatcher } from "../../src/modules/dispatcher/dispatcher";
+import { SimulatorProvider } from "../../src/modules/telephony/simulator.provider";
+import { systemClock } from "../../src/shared/clock";
+import { createLogger } from "../../src/shared/logger";
+import { createProgramFixture, phones } from "../support/fixtures";
+import { expectCountersTrue } from "../support/invariants";
+import { describeServerDb } from "../support/targets";
+import { newOrg } from "../support/test-app";
+import { attemptsOf, contactsOf, privateServerDatabase, readExec, waitFinished } from "./support";
+
+/** A Db whose transactions stop right after one statement matching `at`, until the test lets them go on. */
+class PausingDb extends Db {
+  at: RegExp | null = null;
+  reached: () => void = () => {};
+  release: Promise<void> = Promise.resolve();
+
+  override transaction<T>(fn: (tx: Tx) => Promise<T>, attempts?: number): Promise<T> {
+    return super.transaction(
+      (tx) =>
+        fn({
+          ...tx,
+          execute: async (sql, params) => {
+            const n = await tx.execute(sql, params);
+            if (this.at?.test(sql)) {
+              this.at = null;
+              this.reached();
+              await this.release;
+            }
+            return n;
+          },
+        }),
+      attempts,
+    );
+  }
+}
+
+// A completion writes its contacts and attempts first and locks the execution row last. A cancel that commits in
+// between skips the pending contacts without the ones this completion is putting back to pending (they are still
+// inProgress for everyone else); the completion must notice under the lock and skip them itself.
+describeServerDb("dispatcher: a cancel that commits in the middle of a completion", () => {
+  let app: App;
+  let drop: () => Promise<void> = async () => {};
+
+  beforeAll(async () => {
+    const db = await privateServerDatabase("race");
+    drop = db.drop;
+    app = await createApp(loadConfig({ DATABASE_URL: db.url, VOICECAST_ROLES: "api" }));
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await drop();
+  });
+
+  it("does not block the cancel, and turns the retries it wrote into skipped contacts", async () => {
+    const { organizationId } = await newOrg(app);
+    const { programId } = await createProgramFixture(app, organizationId, {
+      phones: phones(3, 6),
+      retryStrategy: { type: "fixed_delay", delayMinutes: 10, maxRetries: 2 },
+      maxConcurrentCalls: 3,
+    });
+    const execution = await app.services.executions.launch(organizationId, programId);
+
+    const db = new PausingDb(app.db.dataSource);
+    let letGo!: () => void;
+    db.release = new Promise((r) => (letGo = r));
+    const reached = new Promise<void>((r) => (db.reached = r));
+    db.at = /^UPDATE call_attempts ca JOIN/; // the completion's last write before it locks the execution row
+    const dispatcher = new Dispatcher({
+      db,
+      clock: systemClock,
+      provider: new SimulatorProvider({ callMs: 50, clock: systemClock }),
+      events: app.bus,
+      logger: createLogger(),
+      pollMs: 20,
+      leaseMs: 30_000,
+      drainMs: 5000,
+    });
+    dispatcher.start();
+    try {
+      await reached;
+      // The three contacts are, uncommitted, back to pending with a retry due in 10 minutes.
+      const cancelled = await Promise.race([
+        app.services.executions.cancel(organizationId, execution.id),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the cancel waited for the completion")), 10_000)),
+      ]);
+      expect(cancelled).toMatchObject({ status: "cancelled", contactsPending: 0, contactsInProgress: 3, contactsSkipped: 0, actualEndAt: null });
+      letGo();
+      const done = await waitFinished(app, execution.id, 10_000);
+      expect(done).toMatchObject({ status: "cancelled", contactsSkipped: 3, contactsPending: 0, contactsInProgress: 0, contactsFailed: 0 });
+      for (const c of await contactsOf(app, execution.id)) expect(c).toMatchObject({ status: "skipped", attempts: 1, lastOutcome: "noAnswer", nextAttemptAt: null });
+      expect((await attemptsOf(app, execution.id)).map((a) => a.outcome)).toEqual(["noAnswer", "noAnswer", "noAnswer"]);
+      await expectCountersTrue(app.db, execution.id);
+      expect((await readExec(app, execution.id)).actualEndAt).not.toBeNull();
+    } finally {
+      letGo();
+      await dispatcher.stop();
+    }
+  });
+});
