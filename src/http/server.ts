@@ -4,15 +4,17 @@ import { ApolloServer } from "@apollo/server";
 import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import express from "express";
-import { GraphQLError, GraphQLSchema } from "graphql";
+import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Db } from "../db/db";
+import type { ExecutionFeeds } from "../pubsub/execution-feeds";
 import type { Services } from "../services";
 import type { Logger } from "../shared/logger";
 import { apiKeyFrom } from "./auth";
 import { formatGraphQLError } from "./error-mapping";
 import type { GraphQLContext } from "./graphql-context";
+import { createSharedSubscribe, DocumentCache } from "./subscription-execution";
 
 export interface HttpDeps {
   schema: GraphQLSchema;
@@ -23,6 +25,8 @@ export interface HttpDeps {
   readiness?: Record<string, () => Promise<boolean>>;
   /** Mounts the REST gateway on the app (under /api). */
   mountRest?: (app: express.Express) => void;
+  /** The live feeds GraphQL subscriptions read from. */
+  live?: ExecutionFeeds;
 }
 
 export interface HttpService {
@@ -36,11 +40,14 @@ export const JSON_BODY_LIMIT = "10mb";
 
 export async function createHttpService(deps: HttpDeps): Promise<HttpService> {
   const { schema, services, logger } = deps;
+  const logError = (msg: string, err: unknown) => logger.error({ err }, msg);
   const app = express();
   app.disable("x-powered-by");
   const server = createServer(app);
 
-  const wsServer = new WebSocketServer({ server, path: "/graphql" });
+  // Messages as large as an HTTP body at most (ws would take 100 MiB).
+  const wsServer = new WebSocketServer({ server, path: "/graphql", maxPayload: 10 * 1024 * 1024 });
+  const documents = new DocumentCache(schema);
   const wsCleanup = useServer<Record<string, unknown>, { organizationId?: string }>(
     {
       schema,
@@ -51,10 +58,23 @@ export async function createHttpService(deps: HttpDeps): Promise<HttpService> {
         ctx.extra.organizationId = organizationId;
         return true;
       },
-      context: (ctx): GraphQLContext => ({ organizationId: ctx.extra.organizationId!, services }),
-      onError: (_ctx, _id, _payload, errors) => {
-        logger.debug({ errors }, "subscription error");
+      // Parse and validate here (once per distinct document) so that a malformed one is answered with an error on
+      // its own operation; graphql-ws would otherwise close the whole socket on a syntax error.
+      onSubscribe: (_ctx, _id, payload) => {
+        const compiled = documents.get(payload.query);
+        if ("errors" in compiled) return [...compiled.errors];
+        return { schema, document: compiled.document, operationName: payload.operationName, variableValues: payload.variables };
       },
+      // One execution per event shared by every subscriber with the same document (subscription-execution.ts).
+      subscribe: createSharedSubscribe((contextValue) => (contextValue as GraphQLContext).organizationId),
+      context: (ctx): GraphQLContext => ({ organizationId: ctx.extra.organizationId!, services, live: deps.live }),
+      // The same error codes and masking as over HTTP (Apollo's formatError does not see WebSocket operations).
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors?.length ? { ...result, errors: result.errors.map((e) => formatGraphQLError(e.toJSON(), e, logError)) } : undefined,
+      onError: (_ctx, _id, _payload, errors): GraphQLFormattedError[] =>
+        errors.map((e) =>
+          e.originalError ? formatGraphQLError(e.toJSON(), e, logError) : { ...e.toJSON(), extensions: { code: "GRAPHQL_VALIDATION_FAILED", ...e.extensions } },
+        ),
     },
     wsServer,
   );

@@ -1,6 +1,10 @@
 import type { ProgramExecution } from "../modules/execution/execution.entity";
 
-/** Why a snapshot is published: a launch, a status change (never merged away) or counters only (coalesced). */
+/**
+ * Why a snapshot is published: a launch, a status change (never merged away) or counters only (coalesced).
+ * Use "status" whenever the status changed or the execution became finished (`actualEndAt` set): those reach the
+ * organization's feed (`executionsChanged`) and are never coalesced; "progress" reaches the execution's topic only.
+ */
 export type ExecutionChangeKind = "launched" | "status" | "progress";
 
 /**

@@ -1,37 +1,94 @@
-import { createPubSub } from "@graphql-yoga/subscription";
 import type { ProgramExecution } from "../modules/execution/execution.entity";
 import type { ExecutionChangeKind, ExecutionEventPublisher } from "./execution-events";
 
-/** Typed topics: one channel per execution and one per organization, never one global channel. */
+/** What travels on a topic: a full snapshot read in the committing transaction, and why it was published. */
 export interface ExecutionEvent {
   kind: ExecutionChangeKind;
   execution: ProgramExecution;
 }
 
+/** Typed topics: one channel per execution and one per organization, never one global channel. */
+export type Topic = `execution:${string}` | `org:${string}`;
+
 export const TOPICS = {
-  execution: (executionId: string) => `execution:${executionId}`,
-  organization: (organizationId: string) => `org:${organizationId}`,
+  execution: (executionId: string): Topic => `execution:${executionId}`,
+  organization: (organizationId: string): Topic => `org:${organizationId}`,
 };
 
-/** The pub/sub type-graphql subscriptions read from (in-process here; Redis-backed in distributed mode). */
+/**
+ * The organization topic carries launches and status changes only (the list view's feed); counter-only progress
+ * goes to the execution topic alone, so a busy execution does not flood every process that watches its org.
+ */
+export function topicsFor(event: ExecutionEvent): Topic[] {
+  const execution = TOPICS.execution(event.execution.id);
+  return event.kind === "progress" ? [execution] : [execution, TOPICS.organization(event.execution.organizationId)];
+}
+
+export interface BusSubscription {
+  /** Settles once the transport delivers the topic's events (Redis: SUBSCRIBE acknowledged); never rejects. */
+  readonly established: Promise<void>;
+  close(): void;
+}
+
+/**
+ * Pub/sub between the processes that commit changes and the API processes that relay them. publishExecution never
+ * throws and never waits for the transport (a failed publish must not fail or delay a commit).
+ */
 export interface EventBus extends ExecutionEventPublisher {
-  subscribe(topic: string): AsyncIterable<ExecutionEvent>;
+  subscribe(topic: Topic, onEvent: (event: ExecutionEvent) => void): BusSubscription;
+  /** Readiness: whether the transport is reachable. */
+  healthy(): Promise<boolean>;
   close(): Promise<void>;
 }
 
 /** In-process bus for the embedded default (one process holds every role). */
 export class InProcessEventBus implements EventBus {
-  private readonly pubsub = createPubSub<Record<string, [ExecutionEvent]>>();
+  private readonly listeners = new Map<Topic, Set<(event: ExecutionEvent) => void>>();
+
+  constructor(private readonly log: (msg: string, err: unknown) => void = () => {}) {}
 
   publishExecution(execution: ProgramExecution, kind: ExecutionChangeKind): void {
-    const event = { kind, execution };
-    this.pubsub.publish(TOPICS.execution(execution.id), event);
-    this.pubsub.publish(TOPICS.organization(execution.organizationId), event);
+    const event: ExecutionEvent = { kind, execution };
+    for (const topic of topicsFor(event)) {
+      const set = this.listeners.get(topic);
+      if (!set) continue;
+      // Delivered on a later tick, like a real transport: subscriber code never runs inside the committer's call.
+      for (const listener of [...set]) {
+        queueMicrotask(() => {
+          try {
+            listener(event);
+          } catch (err) {
+            this.log("execution event listener failed", err);
+          }
+        });
+      }
+    }
   }
 
-  subscribe(topic: string): AsyncIterable<ExecutionEvent> {
-    return this.pubsub.subscribe(topic);
+  subscribe(topic: Topic, onEvent: (event: ExecutionEvent) => void): BusSubscription {
+    let active = true;
+    // An event already queued when the subscription closes is dropped, as Redis would after UNSUBSCRIBE.
+    const listener = (event: ExecutionEvent) => {
+      if (active) onEvent(event);
+    };
+    let set = this.listeners.get(topic);
+    if (!set) this.listeners.set(topic, (set = new Set()));
+    set.add(listener);
+    return {
+      established: Promise.resolve(),
+      close: () => {
+        active = false;
+        set.delete(listener);
+        if (set.size === 0 && this.listeners.get(topic) === set) this.listeners.delete(topic);
+      },
+    };
   }
 
-  async close(): Promise<void> {}
+  async healthy(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+  }
 }

@@ -1,0 +1,37 @@
+import { Arg, ID, Resolver, Root, Subscription } from "type-graphql";
+import type { SubscribeResolverData } from "type-graphql";
+import type { GraphQLContext } from "../../http/graphql-context";
+import type { ExecutionFeeds } from "../../pubsub/execution-feeds";
+import { ProgramExecution } from "./execution.entity";
+
+type Data<Args> = SubscribeResolverData<unknown, Args, GraphQLContext>;
+
+function feeds(context: GraphQLContext): ExecutionFeeds {
+  // Subscriptions run over graphql-ws only, whose context always carries the feeds.
+  if (!context.live) throw new Error("live feeds are not available in this context");
+  return context.live;
+}
+
+/** Live progress over graphql-ws (CONTRACT.md §4). The feeds do the work; each event's payload is the snapshot. */
+@Resolver()
+export class ExecutionProgressResolver {
+  @Subscription(() => ProgramExecution, {
+    description:
+      "The current snapshot at once, then one per committed change (counter-only changes at most once per VOICECAST_PROGRESS_INTERVAL_MS); completes after the finished snapshot (actualEndAt set).",
+    subscribe: ({ args, context }: Data<{ executionId: string }>) => feeds(context).progress(context.organizationId, args.executionId),
+  })
+  executionProgress(@Root() snapshot: ProgramExecution, @Arg("executionId", () => ID) _executionId: string): ProgramExecution {
+    return snapshot;
+  }
+
+  @Subscription(() => ProgramExecution, {
+    description: "Launches and status changes of the organization's executions, optionally of one program.",
+    subscribe: ({ args, context }: Data<{ programId?: string | null }>) => feeds(context).changes(context.organizationId, args.programId ?? null),
+  })
+  executionsChanged(
+    @Root() snapshot: ProgramExecution,
+    @Arg("programId", () => ID, { nullable: true }) _programId: string | null,
+  ): ProgramExecution {
+    return snapshot;
+  }
+}
