@@ -2,9 +2,14 @@ import type { Config } from "./config/config";
 import { createDataSource } from "./db/data-source";
 import { Db } from "./db/db";
 import { runMigrations } from "./db/migrate";
+import { Dispatcher } from "./modules/dispatcher/dispatcher";
+import { createTelephonyProvider } from "./modules/telephony/create-provider";
 import { buildGraphQLSchema } from "./http/schema";
 import { createHttpService, HttpService } from "./http/server";
+import { restMount } from "./http/rest/router";
+import { ExecutionFeeds } from "./pubsub/execution-feeds";
 import { EventBus, InProcessEventBus } from "./pubsub/pubsub";
+import { RedisEventBus } from "./pubsub/redis-bus";
 import { createServices, Services } from "./services";
 import { Clock, systemClock } from "./shared/clock";
 import { createLogger, Logger } from "./shared/logger";
@@ -22,8 +27,12 @@ export interface App {
   services: Services;
   bus: EventBus;
   http: HttpService | null;
+  /** The live feeds behind GraphQL subscriptions, once started with the api role. */
+  live: ExecutionFeeds | null;
   /** The port the API listens on, once started with the api role. */
   port: number | null;
+  /** The dispatcher, once started with the dispatcher role. */
+  dispatcher: Dispatcher | null;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -39,7 +48,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (applied.length) logger.info({ applied }, "migrations applied");
   }
   const db = new Db(ds, (msg, err) => logger.error({ err }, msg));
-  const bus: EventBus = new InProcessEventBus();
+  // Redis when configured (needed as soon as more than one process runs), in-process otherwise.
+  const bus: EventBus = config.redisUrl
+    ? await RedisEventBus.connect({ url: config.redisUrl, prefix: config.redisPrefix, logger })
+    : new InProcessEventBus((msg, err) => logger.error({ err }, msg));
   const services = createServices(db, clock, bus);
 
   const app: App = {
@@ -48,17 +60,45 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     services,
     bus,
     http: null,
+    live: null,
     port: null,
+    dispatcher: null,
     async start() {
       if (config.roles.includes("api")) {
         const schema = await buildGraphQLSchema();
-        app.http = await createHttpService({ schema, services, db, logger });
+        app.live = new ExecutionFeeds({ bus, db, clock, logger, progressIntervalMs: config.progressIntervalMs });
+        app.http = await createHttpService({
+          schema,
+          services,
+          db,
+          logger,
+          mountRest: restMount(services, logger),
+          live: app.live,
+          readiness: config.redisUrl ? { redis: () => bus.healthy() } : {},
+        });
         app.port = await app.http.listen(config.port);
         logger.info({ port: app.port }, "API listening");
       }
+      if (config.roles.includes("dispatcher")) {
+        const provider = createTelephonyProvider(config.telephony, { simCallMs: config.simCallMs, clock });
+        app.dispatcher = new Dispatcher({
+          db,
+          clock,
+          provider,
+          events: bus,
+          logger,
+          pollMs: config.pollMs,
+          leaseMs: config.leaseMs,
+          drainMs: config.drainMs,
+        });
+        app.dispatcher.start();
+      }
     },
     stop: memo(async () => {
+      // Drain first: calls in progress finish (up to drainMs) and are recorded while the database is still open.
+      await app.dispatcher?.stop();
       await app.http?.stop();
+      app.live?.close();
       await bus.close();
       if (ds.isInitialized) await ds.destroy();
     }),
