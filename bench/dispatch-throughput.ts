@@ -19,6 +19,7 @@ import { Connection, createConnection } from "mysql2/promise";
 import { parseDatabaseUrl } from "../src/config/config";
 import { createDataSource } from "../src/db/data-source";
 import { Db } from "../src/db/db";
+import { recreateDatabase } from "../src/db/mysql-admin";
 import { ExecutionService } from "../src/modules/execution/execution.service";
 import { FlowService } from "../src/modules/flow/flow.service";
 import { OrganizationService } from "../src/modules/organization/organization.service";
@@ -60,11 +61,7 @@ interface Setup {
 }
 
 async function setup(): Promise<Setup> {
-  const u = new URL(url);
-  const admin = await createConnection({ host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
-  await admin.query(`DROP DATABASE IF EXISTS \`${u.pathname.slice(1)}\``);
-  await admin.query(`CREATE DATABASE \`${u.pathname.slice(1)}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await admin.end();
+  await recreateDatabase(url);
   const ds = await createDataSource(parseDatabaseUrl(url)).initialize();
   await ds.runMigrations();
   const db = new Db(ds);

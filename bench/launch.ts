@@ -7,7 +7,7 @@ import "reflect-metadata";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createConnection } from "mysql2/promise";
+import { recreateDatabase } from "../src/db/mysql-admin";
 import { parseDatabaseUrl } from "../src/config/config";
 import { createDataSource } from "../src/db/data-source";
 import { Db } from "../src/db/db";
@@ -24,11 +24,7 @@ function rssKb(pid: number, field: "VmRSS" | "VmHWM"): number {
 }
 
 async function main() {
-  const u = new URL(url);
-  const admin = await createConnection({ host: u.hostname, port: Number(u.port || 3306), user: u.username, password: u.password });
-  await admin.query(`DROP DATABASE IF EXISTS \`${u.pathname.slice(1)}\``);
-  await admin.query(`CREATE DATABASE \`${u.pathname.slice(1)}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await admin.end();
+  await recreateDatabase(url);
 
   const ds = await createDataSource(parseDatabaseUrl(url)).initialize();
   await ds.runMigrations();

@@ -16,7 +16,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
-import { createConnection } from "mysql2/promise";
+import { recreateDatabase } from "../src/db/mysql-admin";
 import { createApp } from "../src/app";
 import { loadConfig, parseDatabaseUrl } from "../src/config/config";
 import type { Db } from "../src/db/db";
@@ -38,12 +38,7 @@ async function recreate(): Promise<void> {
     for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(`${cfg.path}${suffix}`, { force: true });
     return;
   }
-  const u = new URL(url);
-  const name = u.pathname.slice(1);
-  const admin = await createConnection({ host: u.hostname, port: Number(u.port || 3306), user: u.username, password: decodeURIComponent(u.password) });
-  await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await admin.end();
+  await recreateDatabase(url);
 }
 
 /** SQLite has no sequence engine: a recursive CTE generates the rows, still in one statement per table. */

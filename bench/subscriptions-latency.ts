@@ -23,7 +23,7 @@ import { loadavg } from "node:os";
 import { join, sep } from "node:path";
 import { Client, createClient } from "graphql-ws";
 import { Redis } from "ioredis";
-import { createConnection } from "mysql2/promise";
+import { recreateDatabase } from "../src/db/mysql-admin";
 import WebSocket from "ws";
 import { App, createApp } from "../src/app";
 import { loadConfig } from "../src/config/config";
@@ -200,11 +200,7 @@ function freePort(): Promise<number> {
 
 async function main() {
   process.env.LOG_LEVEL ??= "warn";
-  const u = new URL(dbUrl);
-  const admin = await createConnection({ host: u.hostname, port: Number(u.port || 3306), user: u.username, password: u.password });
-  await admin.query(`DROP DATABASE IF EXISTS \`${u.pathname.slice(1)}\``);
-  await admin.query(`CREATE DATABASE \`${u.pathname.slice(1)}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await admin.end();
+  await recreateDatabase(dbUrl);
 
   // This process: migrations, setup, and the commits (the dispatcher's part); its bus publishes to Redis.
   const app = await createApp(loadConfig({ DATABASE_URL: dbUrl, REDIS_URL: redisUrl, VOICECAST_REDIS_PREFIX: prefix, VOICECAST_ROLES: "api" }));

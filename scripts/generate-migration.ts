@@ -5,7 +5,7 @@ import "reflect-metadata";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createConnection } from "mysql2/promise";
+import { recreateDatabase } from "../src/db/mysql-admin";
 import { parseDatabaseUrl } from "../src/config/config";
 import { createDataSource } from "../src/db/data-source";
 
@@ -14,12 +14,7 @@ async function main() {
   if (!name || !/^[A-Z][A-Za-z0-9]+$/.test(name)) throw new Error("usage: generate-migration <PascalCaseName>");
   const stamp = Date.now();
   const mysqlUrl = process.env.GEN_MYSQL_URL ?? "mariadb://root@127.0.0.1:3306/voicecast_migration_scratch";
-  const u = new URL(mysqlUrl);
-  const admin = await createConnection({ host: u.hostname, port: Number(u.port || 3306), user: u.username, password: u.password });
-  const dbName = u.pathname.slice(1);
-  await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
-  await admin.query(`CREATE DATABASE \`${dbName}\``);
-  await admin.end();
+  await recreateDatabase(mysqlUrl);
 
   const targets = [
     { dir: "sqlite", config: parseDatabaseUrl(`sqlite:${join(mkdtempSync(join(tmpdir(), "vc-gen-")), "gen.sqlite")}`) },

@@ -2,12 +2,12 @@ import "reflect-metadata";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createConnection } from "mysql2/promise";
 import { getMetadataArgsStorage } from "typeorm";
 import { afterAll, describe, expect, it } from "vitest";
 import { renderSchema } from "../scripts/emit-schema";
 import { parseDatabaseUrl } from "../src/config/config";
 import { createDataSource } from "../src/db/data-source";
+import { dropDatabase, recreateDatabase, siblingDatabaseUrl } from "../src/db/mysql-admin";
 import { ProgramExecution } from "../src/modules/execution/execution.entity";
 import { readFileSync } from "node:fs";
 import { SERVER_DB_URL } from "./support/targets";
@@ -32,26 +32,15 @@ describe("migrations", () => {
     expect(await pendingSchemaChanges(url)).toEqual([]);
   });
 
-  const scratch = `voicecast_schema_check_${process.pid}`;
-  const server = SERVER_DB_URL ? new URL(SERVER_DB_URL) : null;
-  const admin = () =>
-    createConnection({ host: server!.hostname, port: Number(server!.port || 3306), user: decodeURIComponent(server!.username), password: decodeURIComponent(server!.password) });
+  const scratch = SERVER_DB_URL ? siblingDatabaseUrl(SERVER_DB_URL, `schema_check_${process.pid}`) : null;
 
   afterAll(async () => {
-    if (!server) return;
-    const c = await admin();
-    await c.query(`DROP DATABASE IF EXISTS \`${scratch}\``);
-    await c.end();
+    if (scratch) await dropDatabase(scratch);
   });
 
-  it.skipIf(!server)("leave no pending schema change on MariaDB/MySQL", async () => {
-    const c = await admin();
-    await c.query(`DROP DATABASE IF EXISTS \`${scratch}\``);
-    await c.query(`CREATE DATABASE \`${scratch}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    await c.end();
-    const url = new URL(SERVER_DB_URL!);
-    url.pathname = `/${scratch}`;
-    expect(await pendingSchemaChanges(url.toString())).toEqual([]);
+  it.skipIf(!scratch)("leave no pending schema change on MariaDB/MySQL", async () => {
+    await recreateDatabase(scratch!);
+    expect(await pendingSchemaChanges(scratch!)).toEqual([]);
   });
 });
 

@@ -1,46 +1,13 @@
 import { ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createConnection } from "mysql2/promise";
 import { expect } from "vitest";
 import type { App } from "../../src/app";
 import { ProgramExecution } from "../../src/modules/execution/execution.entity";
 import { DbTarget, SERVER_DB_URL } from "../support/targets";
 import { expectSumInvariant } from "../support/invariants";
 
-/**
- * A database of its own for one test file. Dispatchers are not per organization: one started against the shared
- * test database would also dial other suites' executions (and theirs ours), so on MariaDB each dispatcher file
- * gets a private database next to TEST_DATABASE_URL's, dropped afterwards. SQLite targets are a new file anyway.
- */
-export async function privateDatabase(target: DbTarget, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (target.name === "sqlite") return { url: target.url(), drop: async () => {} };
-  return privateServerDatabase(name);
-}
-
-export async function privateServerDatabase(name: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (!SERVER_DB_URL) throw new Error("TEST_DATABASE_URL is not set");
-  const base = new URL(SERVER_DB_URL);
-  const dbName = `${base.pathname.replace(/^\//, "")}_${name}`.replace(/[^A-Za-z0-9_]/g, "_");
-  const admin = async (sql: string) => {
-    const conn = await createConnection({
-      host: base.hostname,
-      port: Number(base.port || 3306),
-      user: decodeURIComponent(base.username),
-      password: decodeURIComponent(base.password),
-    });
-    try {
-      await conn.query(sql);
-    } finally {
-      await conn.end();
-    }
-  };
-  await admin(`DROP DATABASE IF EXISTS \`${dbName}\``);
-  await admin(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  const url = new URL(SERVER_DB_URL);
-  url.pathname = `/${dbName}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS \`${dbName}\``) };
-}
+export { privateDatabase, privateServerDatabase } from "../support/targets";
 
 /** Fast settings for tests: short calls and a short loop. */
 export function dispatcherEnv(overrides: Record<string, string> = {}): Record<string, string> {

@@ -4,7 +4,6 @@ import { createServer, Socket } from "node:net";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
 import { Client, createClient } from "graphql-ws";
-import mysql from "mysql2/promise";
 import WebSocket from "ws";
 import { expect } from "vitest";
 import type { App } from "../../src/app";
@@ -14,7 +13,7 @@ import { readExecution, settleExecution } from "../../src/modules/execution/exec
 import { ExecutionProgressSubscription, GetExecutionDocument } from "../generated/graphql";
 import { gqlOk } from "../support/graphql-client";
 import { expectSumInvariant } from "../support/invariants";
-import { DbTarget, SERVER_DB_URL, SERVER_REDIS_URL } from "../support/targets";
+import { DbTarget, privateServerDatabase, SERVER_DB_URL, SERVER_REDIS_URL } from "../support/targets";
 
 /** Env for an app under test: Redis when TEST_REDIS_URL is set (with a prefix of its own), in-process otherwise. */
 export function busEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -41,24 +40,8 @@ export async function testDb(target: DbTarget): Promise<TestDb> {
   return ownServerDb();
 }
 
-export async function ownServerDb(): Promise<TestDb> {
-  const base = new URL(SERVER_DB_URL!);
-  const name = `${base.pathname.slice(1)}_live_${randomUUID().slice(0, 8)}`;
-  const admin = () =>
-    mysql.createConnection({ host: base.hostname, port: Number(base.port || 3306), user: decodeURIComponent(base.username), password: decodeURIComponent(base.password) });
-  const conn = await admin();
-  await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await conn.end();
-  const url = new URL(base.toString());
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = await admin();
-      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await c.end();
-    },
-  };
+export function ownServerDb(): Promise<TestDb> {
+  return privateServerDatabase(`live_${randomUUID().slice(0, 8)}`);
 }
 
 /** A graphql-ws client (the real client package over a real socket) that authenticates with `apiKey`. */

@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe } from "vitest";
+import { dropDatabase, recreateDatabase, siblingDatabaseUrl } from "../../src/db/mysql-admin";
 
 /** A database the integration tests run against: always SQLite, and MariaDB/MySQL when TEST_DATABASE_URL is set. */
 export interface DbTarget {
@@ -29,3 +30,20 @@ export function describeEachDb(title: string, fn: (target: DbTarget) => void): v
 
 /** Tests that need a real server database (races, multiple processes); skipped without TEST_DATABASE_URL. */
 export const describeServerDb = SERVER_DB_URL ? describe : describe.skip;
+
+/**
+ * A database of its own for one test file. Dispatchers are not per organization: one started against the shared
+ * test database would also dial other suites' executions (and theirs ours), so on MariaDB each dispatcher file
+ * gets a private database next to TEST_DATABASE_URL's, dropped afterwards. SQLite targets are a new file anyway.
+ */
+export async function privateDatabase(target: DbTarget, name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (target.name === "sqlite") return { url: target.url(), drop: async () => {} };
+  return privateServerDatabase(name);
+}
+
+export async function privateServerDatabase(name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (!SERVER_DB_URL) throw new Error("TEST_DATABASE_URL is not set");
+  const url = siblingDatabaseUrl(SERVER_DB_URL, name);
+  await recreateDatabase(url);
+  return { url, drop: () => dropDatabase(url) };
+}
