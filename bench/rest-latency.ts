@@ -19,7 +19,6 @@ import autocannon from "autocannon";
 import { recreateDatabase } from "../src/db/mysql-admin";
 import { createApp } from "../src/app";
 import { loadConfig, parseDatabaseUrl } from "../src/config/config";
-import type { Db } from "../src/db/db";
 import { createLogger } from "../src/shared/logger";
 import { machine, seedAudience } from "./support";
 
@@ -41,34 +40,6 @@ async function recreate(): Promise<void> {
   await recreateDatabase(url);
 }
 
-/** SQLite has no sequence engine: a recursive CTE generates the rows, still in one statement per table. */
-async function seedAudienceSqlite(db: Db, organizationId: string, size: number): Promise<{ audienceId: string }> {
-  const audienceId = crypto.randomUUID();
-  const now = Date.now();
-  await db.transaction(async (tx) => {
-    await tx.execute("INSERT INTO audiences (id, organization_id, name, description, created_at, updated_at) VALUES (?, ?, ?, NULL, ?, ?)", [
-      audienceId,
-      organizationId,
-      `bench ${size}`,
-      now,
-      now,
-    ]);
-    const uuid = "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-a' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))";
-    await tx.execute(
-      `WITH RECURSIVE seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < ?)
-       INSERT INTO contacts (id, organization_id, primary_phone, first_name, last_name, primary_email, custom_attributes, created_at, updated_at)
-       SELECT ${uuid}, ?, '+1' || (415 + x / 7000000) || (2000000 + x % 7000000), NULL, NULL, NULL, '{}', ?, ? FROM seq`,
-      [size, organizationId, now, now],
-    );
-    await tx.execute("INSERT INTO audience_contacts (audience_id, contact_id, created_at) SELECT ?, id, ? FROM contacts WHERE organization_id = ?", [
-      audienceId,
-      now,
-      organizationId,
-    ]);
-  });
-  return { audienceId };
-}
-
 interface Target {
   size: number;
   executionId: string;
@@ -85,7 +56,7 @@ async function setup(): Promise<Target[]> {
     for (const size of sizes) {
       const { organizationId, apiKey } = await s.organizations.createOrganization(`bench ${size}`);
       const t0 = performance.now();
-      const { audienceId } = app.db.dialect === "mysql" ? await seedAudience(app.db, organizationId, size) : await seedAudienceSqlite(app.db, organizationId, size);
+      const { audienceId } = await seedAudience(app.db, organizationId, size);
       const seedMs = performance.now() - t0;
       const flow = await s.flows.createFlow(organizationId, {
         name: "bench",

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChildProcess } from "node:child_process";
-import { exited, runCli, startService, waitForHttp } from "./support/processes";
+import { exited, freePort, runCli, startService, waitForHttp } from "./support/processes";
 
 const sqliteUrl = () => `sqlite:${join(mkdtempSync(join(tmpdir(), "vc-cli-")), "cli.sqlite")}`;
 
@@ -38,7 +38,7 @@ describe("voicecast CLI and service process", () => {
     expect(second.organizationId).toBe(issued.organizationId);
     expect(second.apiKey).not.toBe(issued.apiKey);
 
-    const port = 4300 + Math.floor(Math.random() * 500);
+    const port = await freePort();
     const svc = startService({ ...env, PORT: String(port), VOICECAST_ROLES: "api" });
     children.push(svc.child);
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);
@@ -63,7 +63,7 @@ describe("voicecast CLI and service process", () => {
   });
 
   it("the first start creates the Default organization with the bootstrap key, migrates, and SIGTERM exits 0", async () => {
-    const port = 4300 + Math.floor(Math.random() * 500);
+    const port = await freePort();
     const key = "bootstrap-key-0123456789";
     const svc = startService({ DATABASE_URL: sqliteUrl(), PORT: String(port), VOICECAST_BOOTSTRAP_API_KEY: key });
     children.push(svc.child);
@@ -74,7 +74,7 @@ describe("voicecast CLI and service process", () => {
   });
 
   it("without a bootstrap key, the first start prints a generated key once", async () => {
-    const port = 4300 + Math.floor(Math.random() * 500);
+    const port = await freePort();
     const svc = startService({ DATABASE_URL: sqliteUrl(), PORT: String(port), VOICECAST_ROLES: "api" });
     children.push(svc.child);
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import type { App } from "../../src/app";
 import { ProgramExecution } from "../../src/modules/execution/execution.entity";
-import { DbTarget, SERVER_DB_URL } from "../support/targets";
 import { expectSumInvariant } from "../support/invariants";
 
 export { privateDatabase, privateServerDatabase } from "../support/targets";

@@ -17,7 +17,7 @@ import { expectCountersTrue } from "../support/invariants";
 import { exited, startService, waitForHttp } from "../support/processes";
 import { SERVER_DB_URL, SERVER_REDIS_URL } from "../support/targets";
 import { newOrg, startTestApp } from "../support/test-app";
-import { closeCode, expectOrderedAndTrue, freePort, ownServerDb, Recorder, record, Snapshot, TestDb, uniquePrefix, waitUntil, wsClient } from "./support";
+import { closeCode, expectOrderedAndTrue, freePort, ownServerDb, Recorder, record, Snapshot, TestDb, uniquePrefix, wsClient } from "./support";
 
 // Two API processes and one dispatcher process (`node dist/src/main.js`, so `npm run build` first) on one MariaDB
 // and one Redis. This test process only sets up data and asks questions.

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ChildProcess, spawn } from "node:child_process";
-import { createServer, Socket } from "node:net";
+import { Socket } from "node:net";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
 import { Client, createClient } from "graphql-ws";
@@ -13,7 +13,7 @@ import { readExecution, settleExecution } from "../../src/modules/execution/exec
 import { ExecutionProgressSubscription, GetExecutionDocument } from "../generated/graphql";
 import { gqlOk } from "../support/graphql-client";
 import { expectSumInvariant } from "../support/invariants";
-import { DbTarget, privateServerDatabase, SERVER_DB_URL, SERVER_REDIS_URL } from "../support/targets";
+import { DbTarget, privateServerDatabase, SERVER_REDIS_URL } from "../support/targets";
 
 /** Env for an app under test: Redis when TEST_REDIS_URL is set (with a prefix of its own), in-process otherwise. */
 export function busEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -220,17 +220,7 @@ async function bump(tx: Tx, id: string, fromCol: string, toCol: string, n: numbe
   );
 }
 
-/** A TCP port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../support/processes";
 
 /** A redis-server of the test's own (never the machine's), so the test may kill and restart it. */
 export class OwnRedis {

@@ -34,10 +34,17 @@ const COLUMNS = [
   "idempotency_key",
 ].join(", ");
 
-export async function selectExecution(r: Reader, id: string, organizationId?: string): Promise<ProgramExecution | null> {
+/** One execution by id (within an organization when given); `forUpdate` locks the row on MySQL. */
+export async function selectExecution(
+  r: Reader,
+  id: string,
+  organizationId?: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<ProgramExecution | null> {
+  const lock = opts.forUpdate && r.dialect === "mysql" ? " FOR UPDATE" : "";
   const rows = organizationId
-    ? await r.query(`SELECT ${COLUMNS} FROM program_executions WHERE id = ? AND organization_id = ?`, [id, organizationId])
-    : await r.query(`SELECT ${COLUMNS} FROM program_executions WHERE id = ?`, [id]);
+    ? await r.query(`SELECT ${COLUMNS} FROM program_executions WHERE id = ? AND organization_id = ?${lock}`, [id, organizationId])
+    : await r.query(`SELECT ${COLUMNS} FROM program_executions WHERE id = ?${lock}`, [id]);
   return rows.length ? executionFromRow(rows[0]) : null;
 }
 

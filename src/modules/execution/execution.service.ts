@@ -20,7 +20,6 @@ import { Program, ProgramStatus } from "../program/program.entity";
 import { checkWindow } from "../program/program.service";
 import { CallAttempt, ExecutionContact, ExecutionContactStatus, ExecutionStatus, ProgramExecution } from "./execution.entity";
 import { ACTIVE_STATUSES, canTransition, ExecutionAction, EXECUTION_TRANSITIONS } from "./execution-lifecycle";
-import { selectExecution } from "./execution.row";
 import { readExecution, settleExecution, skipPendingContacts, transitionExecution } from "./execution.store";
 
 /** An idempotency key answers with the same execution for this long. */
@@ -159,7 +158,7 @@ export class ExecutionService {
   /** The hot read behind GET /api/program-executions/{id} and `programExecution`: plain SQL (execution.row.ts). */
   async get(organizationId: string, id: string): Promise<ProgramExecution | null> {
     if (!isUuid(id)) return null;
-    return this.db.read((r) => selectExecution(r, id, organizationId));
+    return this.db.read((r) => readExecution(r, id, organizationId));
   }
 
   async mustGet(organizationId: string, id: string): Promise<ProgramExecution> {

@@ -1,5 +1,6 @@
 import type { Reader, Tx } from "../../db/db";
 import { ExecutionContactStatus as C, ExecutionStatus as S, ProgramExecution } from "./execution.entity";
+import { selectExecution } from "./execution.row";
 import { COUNTER_COLUMN, ExecutionAction, EXECUTION_TRANSITIONS, sqlList, TERMINAL_STATUSES } from "./execution-lifecycle";
 
 // SQL shared by the execution service and the dispatcher. Every change bumps `sequence_no` and `updated_at` in the
@@ -47,14 +48,8 @@ export async function settleExecution(tx: Tx, id: string, now: Date): Promise<bo
   return completed + finished > 0;
 }
 
-export async function readExecution(r: Reader, id: string, organizationId?: string): Promise<ProgramExecution | null> {
-  const where = organizationId ? { id, organizationId } : { id };
-  return r.manager.findOneBy(ProgramExecution, where);
-}
-
-/** Locks the execution row for the rest of the transaction (MySQL); SQLite transactions are serialised anyway. */
-export async function lockExecution(tx: Tx, id: string): Promise<void> {
-  if (tx.dialect === "mysql") await tx.query("SELECT id FROM program_executions WHERE id = ? FOR UPDATE", [id]);
+export function readExecution(r: Reader, id: string, organizationId?: string): Promise<ProgramExecution | null> {
+  return selectExecution(r, id, organizationId);
 }
 
 export function isFinished(e: Pick<ProgramExecution, "actualEndAt">): boolean {
@@ -66,9 +61,8 @@ export function isFinished(e: Pick<ProgramExecution, "actualEndAt">): boolean {
  * are serialised anyway). Claims, completions and lease work for one execution all start here, so they take
  * their locks in the same order (execution row first, then its contacts) and read a status nobody can move under them.
  */
-export async function readExecutionForUpdate(tx: Tx, id: string): Promise<ProgramExecution | null> {
-  if (tx.dialect === "sqlite") return tx.manager.findOneBy(ProgramExecution, { id });
-  return tx.manager.findOne(ProgramExecution, { where: { id }, lock: { mode: "pessimistic_write" } });
+export function readExecutionForUpdate(tx: Tx, id: string): Promise<ProgramExecution | null> {
+  return selectExecution(tx, id, undefined, { forUpdate: true });
 }
 
 /** How many contacts entered (+) or left (−) each status. */
