@@ -6,11 +6,11 @@ import type { Clock } from "../../shared/clock";
 import {
   CONDITION_OPERATORS,
   type ConditionOperator,
+  CONTACT_FIELDS,
+  DTMF_DIGITS,
   type FlowDefinition,
-  type FlowNode,
   MAX_FLOW_STEPS,
 } from "../flow/flow.types";
-import { CONTACT_FIELDS, DTMF_DIGITS } from "../flow/flow.validation";
 import type { CallOutcome, FlowOutcome } from "../telephony/call-outcome";
 import {
   type AudioItem,
@@ -198,15 +198,18 @@ function digitRank(digit: string): number {
   return i >= 0 ? i : DTMF_DIGITS.length;
 }
 
+/** A node as the walk reads it: config and outputs as plain records (the walk checks what it reads). */
+type LooseNode = { id: string; type: string; config: Record<string, any>; outputs: Record<string, string> };
+
 // Index of a flow's nodes, built once per flow object: a dispatcher runs the same pinned flow for many calls.
 // Config and outputs default to {} so an unvalidated flow fails into flow errors instead of crashing the walk.
-const nodeIndexes = new WeakMap<FlowDefinition, Map<string, FlowNode>>();
+const nodeIndexes = new WeakMap<FlowDefinition, Map<string, LooseNode>>();
 
-function indexNodes(flow: FlowDefinition): Map<string, FlowNode> {
+function indexNodes(flow: FlowDefinition): Map<string, LooseNode> {
   let index = nodeIndexes.get(flow);
   if (!index) {
     index = new Map();
-    for (const node of Array.isArray(flow.nodes) ? flow.nodes : []) {
+    for (const node of (Array.isArray(flow.nodes) ? flow.nodes : []) as unknown[] as LooseNode[]) {
       if (!isObject(node) || typeof node.id !== "string" || index.has(node.id)) continue;
       index.set(node.id, {
         ...node,
@@ -223,7 +226,7 @@ function indexNodes(flow: FlowDefinition): Map<string, FlowNode> {
 type Step = { output: string } | { goto: string };
 
 class FlowRun {
-  private readonly nodes: Map<string, FlowNode>;
+  private readonly nodes: Map<string, LooseNode>;
   private readonly variables = new Map<string, unknown>();
   private readonly invalidPresses = new Map<string, number>();
   private readonly path: string[] = [];
@@ -325,7 +328,7 @@ class FlowRun {
     return ["error", "aborted"];
   }
 
-  private pickOutput(node: FlowNode, output: string): string | undefined {
+  private pickOutput(node: LooseNode, output: string): string | undefined {
     const named = own(node.outputs, output);
     if (typeof named === "string") return named;
     const fallback = own(node.outputs, "default");
@@ -349,7 +352,7 @@ class FlowRun {
     };
   }
 
-  private execute(node: FlowNode): Promise<Step> | Step {
+  private execute(node: LooseNode): Promise<Step> | Step {
     switch (node.type) {
       case "dial":
         return this.executeDial(node);
@@ -368,7 +371,7 @@ class FlowRun {
     }
   }
 
-  private async executeDial(node: FlowNode): Promise<Step> {
+  private async executeDial(node: LooseNode): Promise<Step> {
     if (this.dial) throw new Error("the call is already placed; a flow dials once");
     const { config } = node;
     const timeout =
@@ -408,7 +411,7 @@ class FlowRun {
     return { output: OUTPUT_BY_UNANSWERED[session.dial.outcome] };
   }
 
-  private async executePlay(node: FlowNode): Promise<Step> {
+  private async executePlay(node: LooseNode): Promise<Step> {
     const session = this.answeredSession();
     const items = node.config.audioItems;
     if (!Array.isArray(items)) throw new Error("play node without audioItems");
@@ -416,7 +419,7 @@ class FlowRun {
     return { output: "onComplete" };
   }
 
-  private async executeDtmf(node: FlowNode): Promise<Step> {
+  private async executeDtmf(node: LooseNode): Promise<Step> {
     const session = this.answeredSession();
     const { config } = node;
     const branches = new Map<string, string>();
@@ -445,7 +448,7 @@ class FlowRun {
     return { output: invalid <= maxRetries ? "onInvalid" : "onMaxRetries" };
   }
 
-  private async executeRecord(node: FlowNode): Promise<Step> {
+  private async executeRecord(node: LooseNode): Promise<Step> {
     const session = this.answeredSession();
     const { config } = node;
     const maxDurationMs =
@@ -459,7 +462,7 @@ class FlowRun {
     return { output: recording.durationMs >= maxDurationMs ? "onTimeout" : "onComplete" };
   }
 
-  private executeCondition(node: FlowNode): Step {
+  private executeCondition(node: LooseNode): Step {
     const { config } = node;
     const conditions = config.conditions;
     if (!Array.isArray(conditions) || conditions.length === 0) throw new Error("condition node without conditions");
@@ -479,7 +482,7 @@ class FlowRun {
     return { output: pass ? "onTrue" : "onFalse" };
   }
 
-  private executeSetVariable(node: FlowNode): Step {
+  private executeSetVariable(node: LooseNode): Step {
     const { config } = node;
     if (typeof config.variableName !== "string" || config.variableName.length === 0)
       throw new Error("set_variable node without variableName");

@@ -4,19 +4,16 @@
 import { type FieldProblem, ValidationError } from "../../shared/errors";
 import {
   CONDITION_OPERATORS,
+  CONTACT_FIELDS,
+  DTMF_DIGITS,
   type FlowDefinition,
   type FlowNode,
   NODE_OUTPUTS,
   NODE_TYPES,
   type NodeType,
   SYSTEM_VALUE_NAMES,
+  VALUE_SOURCES,
 } from "./flow.types";
-
-/** Digits a dtmf branch may be keyed by, in the order the simulator (and people reading menus) rank them. */
-export const DTMF_DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#"] as const;
-
-export const CONTACT_FIELDS = ["phone", "firstName", "lastName", "email"] as const;
-export const VALUE_SOURCES = ["variable", "customAttribute", "contactField", "system"] as const;
 
 type Problems = FieldProblem[];
 type JsonObject = Record<string, unknown>;
@@ -133,8 +130,11 @@ function checkPlayConfig(config: JsonObject, base: string, problems: Problems): 
     } else if (item.type === "audioFile") {
       if (!isNonEmptyString(item.audioId))
         problems.push({ field: `${at}.audioId`, message: "must be a non-empty string" });
+    } else if (item.type === "audioUrl") {
+      if (typeof item.url !== "string" || !/^https?:\/\/\S+$/.test(item.url))
+        problems.push({ field: `${at}.url`, message: "must be an http(s) URL" });
     } else {
-      problems.push({ field: `${at}.type`, message: `must be "tts" or "audioFile" (got ${describe(item.type)})` });
+      problems.push({ field: `${at}.type`, message: `must be "tts", "audioFile" or "audioUrl" (got ${describe(item.type)})` });
     }
   });
 }
@@ -223,6 +223,7 @@ const CONFIG_CHECKS: Record<NodeType, (config: JsonObject, base: string, problem
   record: checkRecordConfig,
   condition: checkConditionConfig,
   set_variable: checkSetVariableConfig,
+  opt_out: () => {},
   hangup: checkHangupConfig,
 };
 
@@ -283,7 +284,7 @@ function checkNode(raw: unknown, index: number, problems: Problems): CheckedNode
         message: `a hangup node has no outputs (found ${names.map((n) => JSON.stringify(n)).join(", ")})`,
       });
   } else {
-    const allowed = result.type ? [...NODE_OUTPUTS[result.type], "default"] : null;
+    const allowed: string[] | null = result.type ? [...NODE_OUTPUTS[result.type], "default"] : null;
     for (const [name, target] of Object.entries(outputs)) {
       const at = keyPath(`${base}.outputs`, name);
       if (allowed && !allowed.includes(name)) {
@@ -314,7 +315,7 @@ function checkNode(raw: unknown, index: number, problems: Problems): CheckedNode
       ...(raw.label !== undefined ? { label: raw.label as string | null } : {}),
       config: { ...config },
       outputs: { ...(outputs as Record<string, string>) },
-    };
+    } as FlowNode;
   }
   return result;
 }

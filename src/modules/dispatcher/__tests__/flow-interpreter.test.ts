@@ -35,7 +35,8 @@ const CONTACT: CallContact = {
 // ---- flow builders -------------------------------------------------------------------------------------------
 
 function n(id: string, type: FlowNode["type"], config: Record<string, unknown>, outputs: Record<string, string> = {}): FlowNode {
-  return { id, type, config, outputs };
+  // Builders make nodes of any type from loose parts, some deliberately malformed.
+  return { id, type, config, outputs } as FlowNode;
 }
 const dial = (outputs: Record<string, string>, config: Record<string, unknown> = {}): FlowNode =>
   n("dial", "dial", config, outputs);

@@ -257,7 +257,7 @@ describe("validateFlowDefinition: each rule alone names its field", () => {
       },
       {
         field: "nodes[6].type",
-        message: 'unknown node type "foo" (expected one of dial, play, dtmf, record, condition, set_variable, hangup)',
+        message: 'unknown node type "foo" (expected one of dial, play, dtmf, record, condition, set_variable, opt_out, hangup)',
       },
     ],
     [
@@ -265,7 +265,7 @@ describe("validateFlowDefinition: each rule alone names its field", () => {
       (f) => {
         node(f, 6).type = 3;
       },
-      { field: "nodes[6].type", message: "must be one of dial, play, dtmf, record, condition, set_variable, hangup" },
+      { field: "nodes[6].type", message: "must be one of dial, play, dtmf, record, condition, set_variable, opt_out, hangup" },
     ],
     [
       "label not a string",
@@ -422,7 +422,7 @@ describe("validateFlowDefinition: each rule alone names its field", () => {
       (f) => {
         (config(f, 1).audioItems as Obj[])[1] = { type: "mp3", audioId: "a" };
       },
-      { field: "nodes[1].config.audioItems[1].type", message: 'must be "tts" or "audioFile" (got "mp3")' },
+      { field: "nodes[1].config.audioItems[1].type", message: 'must be "tts", "audioFile" or "audioUrl" (got "mp3")' },
     ],
     [
       "tts item without text",
