@@ -16,21 +16,13 @@ export async function seedAudience(db: Db, organizationId: string, size: number)
       now,
       now,
     ]);
-    if (tx.dialect === "sqlite") {
-      const uuid = "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-a' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))";
-      await tx.execute(
-        `WITH RECURSIVE seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < ?)
-         INSERT INTO contacts (id, organization_id, primary_phone, first_name, last_name, primary_email, custom_attributes, created_at, updated_at)
-         SELECT ${uuid}, ?, '+1' || (415 + x / 7000000) || (2000000 + x % 7000000), NULL, NULL, NULL, '{}', ?, ? FROM seq`,
-        [size, organizationId, now, now],
-      );
-    }
-    // Phones: +1 <area> 2xxxxxx — unique, valid US numbers; up to 10 area codes × 7,999,999.
-    for (let i = 0, chunk = 0; tx.dialect === "mysql" && i < size; i += 500_000, chunk++) {
+    // Phones: +1 <area> 2xxxxxx — unique, valid US numbers; up to 10 area codes × 7,999,999, in chunks of 500,000.
+    for (let i = 0, chunk = 0; i < size; i += 500_000, chunk++) {
       const n = Math.min(500_000, size - i);
+      const series = tx.dialect.series(n);
       await tx.execute(
-        `INSERT INTO contacts (id, organization_id, primary_phone, first_name, last_name, primary_email, custom_attributes, created_at, updated_at)
-         SELECT UUID(), ?, CONCAT('+1', ?, 2000000 + seq), NULL, NULL, NULL, '{}', ?, ? FROM seq_1_to_${n}`,
+        `${series.with} INSERT INTO contacts (id, organization_id, primary_phone, first_name, last_name, primary_email, custom_attributes, created_at, updated_at)
+         SELECT ${tx.dialect.uuid}, ?, ${tx.dialect.concat("'+1'", "?", "(2000000 + seq)")}, NULL, NULL, NULL, '{}', ?, ? FROM ${series.from}`,
         [organizationId, areaCodes[chunk % areaCodes.length], now, now],
       );
     }

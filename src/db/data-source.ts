@@ -7,12 +7,6 @@ import { SQLITE_MIGRATIONS } from "../../migrations/sqlite";
 import { SnakeNamingStrategy } from "./columns";
 import { ENTITIES } from "./entities";
 
-export type Dialect = "sqlite" | "mysql";
-
-export function dialectOf(config: DatabaseConfig): Dialect {
-  return config.kind === "sqlite" ? "sqlite" : "mysql";
-}
-
 /** The DataSource for a database URL. `synchronize` is never on: the schema comes from migrations only. */
 export function createDataSource(config: DatabaseConfig, options: { poolSize?: number } = {}): DataSource {
   const common = {

@@ -1,9 +1,10 @@
 import { DataSource, EntityManager, QueryFailedError } from "typeorm";
-import type { Dialect } from "./data-source";
+import { mysqlDialect, SqlDialect, sqliteDialect } from "./dialect";
 
 /** What a unit of work sees: the entity manager, raw SQL helpers and an after-commit hook. */
 export interface Tx {
-  readonly dialect: Dialect;
+  /** Everything that differs between SQLite and MySQL; code outside db/ never branches on the database. */
+  readonly dialect: SqlDialect;
   readonly manager: EntityManager;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Runs a write; answers the number of rows it changed. */
@@ -23,13 +24,13 @@ const RETRYABLE_ERRNOS = new Set([1213 /* deadlock */, 1205 /* lock wait timeout
  */
 export class Db {
   private queue: Promise<unknown> = Promise.resolve();
-  readonly dialect: Dialect;
+  readonly dialect: SqlDialect;
 
   constructor(
     readonly dataSource: DataSource,
     private readonly log: (msg: string, err: unknown) => void = () => {},
   ) {
-    this.dialect = dataSource.options.type === "better-sqlite3" ? "sqlite" : "mysql";
+    this.dialect = dataSource.options.type === "better-sqlite3" ? sqliteDialect : mysqlDialect;
   }
 
   transaction<T>(fn: (tx: Tx) => Promise<T>, attempts = 6): Promise<T> {
@@ -38,7 +39,7 @@ export class Db {
         const callbacks: Array<() => unknown> = [];
         try {
           const result = await this.dataSource.transaction(
-            this.dialect === "mysql" ? "READ COMMITTED" : "SERIALIZABLE",
+            this.dialect.isolation,
             (manager) => fn(this.wrap(manager, callbacks)),
           );
           for (const cb of callbacks) {
@@ -63,7 +64,7 @@ export class Db {
   }
 
   private serialised<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.dialect !== "sqlite") return fn();
+    if (this.dialect.name !== "sqlite") return fn();
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
     return run;

@@ -103,8 +103,7 @@ export class AudienceService {
         const chunk = ids.slice(i, i + CHUNK);
         const values = chunk.map(() => "(?, ?, ?)").join(", ");
         const params = chunk.flatMap((c) => [audienceId, c, now]);
-        const verb = tx.dialect === "sqlite" ? "INSERT OR IGNORE" : "INSERT IGNORE";
-        await tx.execute(`${verb} INTO audience_contacts (audience_id, contact_id, created_at) VALUES ${values}`, params);
+        await tx.execute(`${tx.dialect.insertIgnore} INTO audience_contacts (audience_id, contact_id, created_at) VALUES ${values}`, params);
       }
       await tx.execute("UPDATE audiences SET updated_at = ? WHERE id = ?", [now, audienceId]);
       audience.updatedAt = new Date(now);

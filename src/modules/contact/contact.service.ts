@@ -78,25 +78,14 @@ export class ContactService {
     ]);
     // A row that leaves custom attributes out sends "{}": keep the stored ones then.
     const keep = (col: string, incoming: string) => `${col} = COALESCE(${incoming}, ${col})`;
-    if (tx.dialect === "sqlite") {
-      const set = [
-        keep("first_name", "excluded.first_name"),
-        keep("last_name", "excluded.last_name"),
-        keep("primary_email", "excluded.primary_email"),
-        "custom_attributes = CASE WHEN excluded.custom_attributes = '{}' THEN custom_attributes ELSE excluded.custom_attributes END",
-        "updated_at = excluded.updated_at",
-      ].join(", ");
-      await tx.execute(`INSERT INTO contacts ${cols} VALUES ${values} ON CONFLICT (organization_id, primary_phone) DO UPDATE SET ${set}`, params);
-    } else {
-      const set = [
-        keep("first_name", "VALUES(first_name)"),
-        keep("last_name", "VALUES(last_name)"),
-        keep("primary_email", "VALUES(primary_email)"),
-        "custom_attributes = IF(VALUES(custom_attributes) = '{}', custom_attributes, VALUES(custom_attributes))",
-        "updated_at = VALUES(updated_at)",
-      ].join(", ");
-      await tx.execute(`INSERT INTO contacts ${cols} VALUES ${values} ON DUPLICATE KEY UPDATE ${set}`, params);
-    }
+    const upsert = tx.dialect.onConflict(["organization_id", "primary_phone"], (incoming) => [
+      keep("first_name", incoming("first_name")),
+      keep("last_name", incoming("last_name")),
+      keep("primary_email", incoming("primary_email")),
+      `custom_attributes = CASE WHEN ${incoming("custom_attributes")} = '{}' THEN custom_attributes ELSE ${incoming("custom_attributes")} END`,
+      `updated_at = ${incoming("updated_at")}`,
+    ]);
+    await tx.execute(`INSERT INTO contacts ${cols} VALUES ${values} ${upsert}`, params);
   }
 
   /** Creates one contact; a phone the organization already has is a ValidationError. */

@@ -16,8 +16,7 @@ function marks(n: number): string {
 }
 
 function lockClause(tx: Tx, skipLocked: boolean): string {
-  if (tx.dialect !== "mysql") return "";
-  return skipLocked ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE";
+  return tx.dialect.lock({ skipLocked });
 }
 
 /** What the scheduler needs to know about one execution that is not finished yet. */
@@ -247,22 +246,7 @@ const RESULT_COLUMNS = ATTEMPT_COLUMNS.slice(5);
 export async function recordAttempts(tx: Tx, rows: AttemptRecord[]): Promise<void> {
   if (rows.length === 0) return;
   const values = (r: AttemptRecord) => [r.outcome, r.failureReason, r.flowOutcome, r.answeredAt, r.endedAt, r.durationMs, JSON.stringify(r.path), JSON.stringify(r.variables)];
-  if (tx.dialect === "mysql") {
-    const first = `SELECT ${["id", ...RESULT_COLUMNS].map((c) => `? AS ${c}`).join(", ")}`;
-    const rest = `SELECT ${marks(RESULT_COLUMNS.length + 1)}`;
-    await tx.execute(
-      `UPDATE call_attempts ca JOIN (${rows.map((_, i) => (i === 0 ? first : rest)).join(" UNION ALL ")}) v ON v.id = ca.id
-       SET ${RESULT_COLUMNS.map((c) => `ca.${c} = v.${c}`).join(", ")} WHERE ca.outcome IS NULL`,
-      rows.flatMap((r) => [r.id, ...values(r)]),
-    );
-    return;
-  }
-  const tuple = `(${marks(ATTEMPT_COLUMNS.length)})`;
-  await tx.execute(
-    `INSERT INTO call_attempts (${ATTEMPT_COLUMNS.join(", ")}) VALUES ${rows.map(() => tuple).join(", ")}
-     ON CONFLICT (id) DO UPDATE SET ${RESULT_COLUMNS.map((c) => `${c} = excluded.${c}`).join(", ")}`,
-    rows.flatMap((r) => [r.id, r.executionId, r.contactId, r.attemptNumber, r.startedAt, ...values(r)]),
-  );
+  await tx.execute(tx.dialect.updateFromRows("call_attempts", "id", RESULT_COLUMNS, rows.length, "t.outcome IS NULL"), rows.flatMap((r) => [r.id, ...values(r)]));
 }
 
 /**

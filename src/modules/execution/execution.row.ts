@@ -34,14 +34,14 @@ const COLUMNS = [
   "idempotency_key",
 ].join(", ");
 
-/** One execution by id (within an organization when given); `forUpdate` locks the row on MySQL. */
+/** One execution by id (within an organization when given); `forUpdate` locks the row for the transaction. */
 export async function selectExecution(
   r: Reader,
   id: string,
   organizationId?: string,
   opts: { forUpdate?: boolean } = {},
 ): Promise<ProgramExecution | null> {
-  const lock = opts.forUpdate && r.dialect === "mysql" ? " FOR UPDATE" : "";
+  const lock = opts.forUpdate ? r.dialect.lock() : "";
   const rows = organizationId
     ? await r.query(`SELECT ${COLUMNS} FROM program_executions WHERE id = ? AND organization_id = ?${lock}`, [id, organizationId])
     : await r.query(`SELECT ${COLUMNS} FROM program_executions WHERE id = ?${lock}`, [id]);

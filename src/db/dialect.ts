@@ -1,0 +1,75 @@
+// Every difference between the two databases, in one object. Code outside db/ writes one statement and asks the
+// dialect for the parts that differ; it never branches on which database it talks to.
+
+export type DialectName = "sqlite" | "mysql";
+
+export interface SqlDialect {
+  readonly name: DialectName;
+  /** Isolation of write transactions: READ COMMITTED on MySQL; SQLite's transactions are serialised in-process. */
+  readonly isolation: "READ COMMITTED" | "SERIALIZABLE";
+  /**
+   * Row-lock suffix of a SELECT that the rest of the transaction relies on. SQLite needs none (one writer at a time);
+   * `skipLocked` lets concurrent claimers pass over rows another transaction holds.
+   */
+  lock(opts?: { skipLocked?: boolean }): string;
+  /** The database's own clock in epoch milliseconds, as an SQL expression (one clock for every host). */
+  readonly nowMs: string;
+  /** `INSERT … ` that leaves rows whose key already exists untouched. */
+  readonly insertIgnore: string;
+  /** The tail of an upsert: on a clash of `conflictColumns`, apply `set` (write new values as `incoming(col)`). */
+  onConflict(conflictColumns: string[], set: (incoming: (column: string) => string) => string[]): string;
+  /**
+   * UPDATE `table` from a list of rows, joined on `key`: `rows` rows of `[key, ...columns]` parameters. `where` adds a
+   * condition on the target row (alias `t`). One statement, locking only the matched rows.
+   */
+  updateFromRows(table: string, key: string, columns: readonly string[], rows: number, where?: string): string;
+  /** A FROM-able sequence of integers 1..n in column `seq` (bench and seed data only). */
+  series(n: number): { with: string; from: string };
+  /** A random UUID, as an SQL expression (seed data). */
+  readonly uuid: string;
+  /** String concatenation of SQL expressions. */
+  concat(...parts: string[]): string;
+}
+
+const marks = (n: number): string => Array(n).fill("?").join(", ");
+
+function rowsSelect(key: string, columns: readonly string[], rows: number): string {
+  const first = `SELECT ${[key, ...columns].map((c) => `? AS ${c}`).join(", ")}`;
+  const rest = `SELECT ${marks(columns.length + 1)}`;
+  return Array.from({ length: rows }, (_, i) => (i === 0 ? first : rest)).join(" UNION ALL ");
+}
+
+export const mysqlDialect: SqlDialect = {
+  name: "mysql",
+  isolation: "READ COMMITTED",
+  lock: (opts = {}) => (opts.skipLocked ? " FOR UPDATE SKIP LOCKED" : " FOR UPDATE"),
+  nowMs: "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)",
+  insertIgnore: "INSERT IGNORE",
+  onConflict: (_cols, set) => `ON DUPLICATE KEY UPDATE ${set((c) => `VALUES(${c})`).join(", ")}`,
+  // A join on the primary key locks only those rows (an upsert would take next-key locks on the unique index).
+  updateFromRows: (table, key, columns, rows, where) =>
+    `UPDATE ${table} t JOIN (${rowsSelect(key, columns, rows)}) v ON v.${key} = t.${key}
+     SET ${columns.map((c) => `t.${c} = v.${c}`).join(", ")}${where ? ` WHERE ${where}` : ""}`,
+  // MariaDB's sequence engine.
+  series: (n) => ({ with: "", from: `(SELECT seq FROM seq_1_to_${Math.floor(n)}) s` }),
+  uuid: "UUID()",
+  concat: (...parts) => `CONCAT(${parts.join(", ")})`,
+};
+
+export const sqliteDialect: SqlDialect = {
+  name: "sqlite",
+  isolation: "SERIALIZABLE",
+  lock: () => "",
+  nowMs: "CAST(unixepoch('subsec') * 1000 AS INTEGER)",
+  insertIgnore: "INSERT OR IGNORE",
+  onConflict: (cols, set) => `ON CONFLICT (${cols.join(", ")}) DO UPDATE SET ${set((c) => `excluded.${c}`).join(", ")}`,
+  updateFromRows: (table, key, columns, rows, where) =>
+    `UPDATE ${table} AS t SET ${columns.map((c) => `${c} = v.${c}`).join(", ")}
+     FROM (${rowsSelect(key, columns, rows)}) AS v WHERE v.${key} = t.${key}${where ? ` AND ${where}` : ""}`,
+  series: (n) => ({
+    with: `WITH RECURSIVE s(seq) AS (SELECT 1 UNION ALL SELECT seq + 1 FROM s WHERE seq < ${Math.floor(n)})`,
+    from: "s",
+  }),
+  uuid: "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-a' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))",
+  concat: (...parts) => parts.join(" || "),
+};
