@@ -2,14 +2,16 @@
 // adapter (SIP trunk, Twilio-style REST + status callbacks) can be added next to the simulator without touching
 // the dispatcher. Kept small on purpose: one call = placeCall, then media operations, then hangup.
 
+import type { AudioItem } from "../flow/flow.types";
 import type { CallOutcome } from "./call-outcome";
 
-export type AnsweredBy = "human" | "machine";
+/** Who picked up; a carrier that cannot tell says `unknown` (treated as a person). */
+export type AnsweredBy = "human" | "machine" | "unknown";
 
 /** Dial outcomes that end the call before anyone picks up. */
 export type UnansweredOutcome = "noAnswer" | "busy" | "rejected" | "failed";
 
-export type AudioItem = { type: "tts"; text: string } | { type: "audioFile"; audioId: string };
+export type { AudioItem } from "../flow/flow.types";
 
 /** Progress a provider reports while the call runs (e.g. from status callbacks); informational only. */
 export type CallEvent =
