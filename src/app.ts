@@ -3,7 +3,13 @@ import { createDataSource } from "./db/data-source";
 import { Db } from "./db/db";
 import { runMigrations } from "./db/migrate";
 import { Dispatcher } from "./modules/dispatcher/dispatcher";
-import { createTelephonyProvider } from "./modules/telephony/create-provider";
+import Redis from "ioredis";
+import { CarrierCalls } from "./modules/dispatcher/carrier-calls";
+import { CompletionWriter } from "./modules/dispatcher/completion-writer";
+import { FlowCache } from "./modules/dispatcher/flow-cache";
+import { MemoryPacer, Pacer, RedisPacer } from "./modules/dispatcher/pacer";
+import { createTelephony } from "./modules/telephony/create-provider";
+import { twilioWebhooks } from "./http/telephony/twilio-webhooks";
 import { buildGraphQLSchema } from "./http/schema";
 import { createHttpService, HttpService } from "./http/server";
 import { restMount } from "./http/rest/router";
@@ -53,6 +59,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ? await RedisEventBus.connect({ url: config.redisUrl, prefix: config.redisPrefix, logger })
     : new InProcessEventBus((msg, err) => logger.error({ err }, msg));
   const services = createServices(db, clock, bus);
+  const telephony = createTelephony(config, clock);
+  let pacerRedis: Redis | null = null;
 
   const app: App = {
     config,
@@ -73,6 +81,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           db,
           logger,
           mountRest: restMount(services, logger),
+          mountTelephony: telephony.carrier
+            ? (http) => {
+                const calls = new CarrierCalls({ db, clock, logger, flows: new FlowCache(db), completions: new CompletionWriter({ db, clock, events: bus, logger }) });
+                http.use("/telephony/twilio", twilioWebhooks({ authToken: config.twilio!.authToken, publicUrl: config.publicUrl!, calls, logger }));
+              }
+            : undefined,
           live: app.live,
           readiness: config.redisUrl ? { redis: () => bus.healthy() } : {},
         });
@@ -80,11 +94,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         logger.info({ port: app.port }, "API listening");
       }
       if (config.roles.includes("dispatcher")) {
-        const provider = createTelephonyProvider(config.telephony, { simCallMs: config.simCallMs, clock });
+        let pacer: Pacer | undefined;
+        if (config.callsPerSecond) {
+          // One budget for the deployment: shared through Redis when several processes run.
+          if (config.redisUrl) {
+            pacerRedis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+            pacerRedis.on("error", (err) => logger.warn({ err }, "redis (calls-per-second budget) error"));
+            await pacerRedis.connect();
+            pacer = new RedisPacer(pacerRedis, `${config.redisPrefix}cps`, config.callsPerSecond);
+          } else pacer = new MemoryPacer(config.callsPerSecond);
+        }
         app.dispatcher = new Dispatcher({
           db,
           clock,
-          provider,
+          ...telephony,
+          pacer,
           events: bus,
           logger,
           pollMs: config.pollMs,
@@ -100,6 +124,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await app.http?.stop();
       app.live?.close();
       await bus.close();
+      pacerRedis?.disconnect();
       if (ds.isInitialized) await ds.destroy();
     }),
   };

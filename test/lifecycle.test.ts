@@ -18,7 +18,7 @@ import { createProgramFixture, phones, SIMPLE_FLOW } from "./support/fixtures";
 import { gql, gqlOk } from "./support/graphql-client";
 import { expectCountersTrue, expectSumInvariant } from "./support/invariants";
 import { describeEachDb } from "./support/targets";
-import { settleExecution, skipPendingContacts, transitionExecution } from "../src/modules/execution/execution.store";
+import { finishIfDone, skipPendingContacts, transitionExecution } from "../src/modules/execution/execution.store";
 import { newOrg, startTestApp } from "./support/test-app";
 
 describeEachDb("execution lifecycle", (target) => {
@@ -202,7 +202,7 @@ describeEachDb("execution lifecycle", (target) => {
     await app.db.transaction(async (tx) => {
       expect(await transitionExecution(tx, s.id, "stop", now())).toBe(true);
       expect(await skipPendingContacts(tx, s.id, now())).toBe(3);
-      await settleExecution(tx, s.id, now());
+      await finishIfDone(tx, s.id, now());
     });
     const stopped = (await call(GetExecutionDocument, { id: s.id })).programExecution!;
     expect(stopped).toMatchObject({ status: "STOPPED", contactsSkipped: 3, contactsPending: 0 });
@@ -215,7 +215,7 @@ describeEachDb("execution lifecycle", (target) => {
     await app.db.transaction(async (tx) => {
       const n = await tx.execute("UPDATE execution_contacts SET status = 'completed' WHERE execution_id = ? AND status = 'pending'", [c.id]);
       await tx.execute("UPDATE program_executions SET contacts_pending = contacts_pending - ?, contacts_completed = contacts_completed + ? WHERE id = ?", [n, n, c.id]);
-      expect(await settleExecution(tx, c.id, now())).toBe(true);
+      expect(await finishIfDone(tx, c.id, now())).toBe(true);
     });
     const completed = (await call(GetExecutionDocument, { id: c.id })).programExecution!;
     expect(completed).toMatchObject({ status: "COMPLETED", contactsCompleted: 2 });
@@ -241,7 +241,7 @@ describeEachDb("execution lifecycle", (target) => {
     await app.db.transaction(async (tx) => {
       const n = await tx.execute("UPDATE execution_contacts SET status = 'failed' WHERE execution_id = ? AND status = 'pending'", [e.id]);
       await tx.execute("UPDATE program_executions SET contacts_pending = contacts_pending - ?, contacts_failed = contacts_failed + ? WHERE id = ?", [n, n, e.id]);
-      expect(await settleExecution(tx, e.id, new Date())).toBe(false); // paused: never completes on its own
+      expect(await finishIfDone(tx, e.id, new Date())).toBe(false); // paused: never completes on its own
     });
     expect((await call(GetExecutionDocument, { id: e.id })).programExecution?.status).toBe("PAUSED");
     const resumed = (await call(ResumeExecutionDocument, { id: e.id })).resumeExecution;

@@ -25,9 +25,15 @@ export interface Config {
   drainMs: number;
   pollMs: number;
   redisPrefix: string;
+  /** Base URL at which a carrier reaches this deployment's webhooks (required with a carrier). */
+  publicUrl: string | null;
+  /** Most new calls per second across every dispatcher of the deployment; null: no limit. */
+  callsPerSecond: number | null;
+  /** Set when `telephony` is "twilio". */
+  twilio: { accountSid: string; authToken: string; apiUrl: string } | null;
 }
 
-const TELEPHONY_PROVIDERS = ["simulator"] as const;
+const TELEPHONY_PROVIDERS = ["simulator", "twilio"] as const;
 
 const intIn = (min: number, max: number) =>
   z
@@ -101,6 +107,29 @@ const schema = z.object({
   VOICECAST_DRAIN_MS: intIn(0, 3_600_000).default(30_000),
   VOICECAST_POLL_MS: intIn(1, 60_000).default(200),
   VOICECAST_REDIS_PREFIX: z.string().default("voicecast:"),
+  VOICECAST_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, message: "must be an http(s) URL such as https://calls.example.com" })
+    .transform((v) => v.replace(/\/+$/, ""))
+    .optional(),
+  VOICECAST_CALLS_PER_SECOND: z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, "must be a positive number")
+    .transform(Number)
+    .pipe(z.number().positive("must be a positive number").max(10_000, "must be at most 10000"))
+    .optional(),
+  TWILIO_ACCOUNT_SID: z.string().trim().min(1).optional(),
+  TWILIO_AUTH_TOKEN: z.string().trim().min(1).optional(),
+  TWILIO_API_URL: z
+    .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
+    .transform((v) => v.replace(/\/+$/, ""))
+    .default("https://api.twilio.com"),
+}).superRefine((e, ctx) => {
+  if (e.VOICECAST_TELEPHONY !== "twilio") return;
+  // A carrier needs an account and a public address for its webhooks: name every missing one at once.
+  for (const key of ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "VOICECAST_PUBLIC_URL"] as const) {
+    if (e[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: "is required when VOICECAST_TELEPHONY=twilio" });
+  }
 });
 
 export class ConfigError extends Error {}
@@ -128,5 +157,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     drainMs: e.VOICECAST_DRAIN_MS,
     pollMs: e.VOICECAST_POLL_MS,
     redisPrefix: e.VOICECAST_REDIS_PREFIX,
+    publicUrl: e.VOICECAST_PUBLIC_URL ?? null,
+    callsPerSecond: e.VOICECAST_CALLS_PER_SECOND ?? null,
+    twilio:
+      e.VOICECAST_TELEPHONY === "twilio" ? { accountSid: e.TWILIO_ACCOUNT_SID!, authToken: e.TWILIO_AUTH_TOKEN!, apiUrl: e.TWILIO_API_URL } : null,
   };
 }

@@ -1,4 +1,5 @@
 import { DataSource, EntityManager, QueryFailedError } from "typeorm";
+import { retry } from "../shared/retry";
 import { mysqlDialect, SqlDialect, sqliteDialect } from "./dialect";
 
 /** What a unit of work sees: the entity manager, raw SQL helpers and an after-commit hook. */
@@ -34,14 +35,11 @@ export class Db {
   }
 
   transaction<T>(fn: (tx: Tx) => Promise<T>, attempts = 6): Promise<T> {
-    return this.serialised(async () => {
-      for (let attempt = 1; ; attempt++) {
-        const callbacks: Array<() => unknown> = [];
-        try {
-          const result = await this.dataSource.transaction(
-            this.dialect.isolation,
-            (manager) => fn(this.wrap(manager, callbacks)),
-          );
+    return this.serialised(() =>
+      retry(
+        async () => {
+          const callbacks: Array<() => unknown> = [];
+          const result = await this.dataSource.transaction(this.dialect.isolation, (manager) => fn(this.wrap(manager, callbacks)));
           for (const cb of callbacks) {
             try {
               const r = cb();
@@ -51,12 +49,11 @@ export class Db {
             }
           }
           return result;
-        } catch (err) {
-          if (attempt >= attempts || !isRetryable(err)) throw err;
-          await sleep(Math.floor(Math.random() * 10 * attempt) + 1);
-        }
-      }
-    });
+        },
+        // Deadlocks and lock waits are MySQL's way of saying "run it again"; a small random wait spreads the retries.
+        { attempts, retryIf: isRetryable, delayMs: (attempt) => Math.floor(Math.random() * 10 * attempt) + 1 },
+      ),
+    );
   }
 
   read<T>(fn: (r: Reader) => Promise<T>): Promise<T> {
@@ -99,15 +96,23 @@ export function isRetryable(err: unknown): boolean {
   return errno !== undefined && RETRYABLE_ERRNOS.has(errno);
 }
 
+const CONNECTION_ERRORS = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "PROTOCOL_CONNECTION_LOST", "PROTOCOL_SEQUENCE_TIMEOUT", "ER_CON_COUNT_ERROR", "ER_SERVER_SHUTDOWN"]);
+const CONNECTION_ERRNOS = new Set([2002, 2003, 2006, 2013, 1053, 1040]);
+
+/** The database could not be reached (as opposed to refusing the statement): worth holding the work and trying again. */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; errno?: number; driverError?: { code?: string; errno?: number }; message?: string } | null;
+  const code = e?.driverError?.code ?? e?.code;
+  const errno = e?.driverError?.errno ?? e?.errno;
+  if ((code && CONNECTION_ERRORS.has(code)) || (errno !== undefined && CONNECTION_ERRNOS.has(errno))) return true;
+  return typeof e?.message === "string" && /connection (is in closed state|lost)|pool is closed|can't add new command when connection is in closed state/i.test(e.message);
+}
+
 /** A unique-key violation on either dialect. */
 export function isUniqueViolation(err: unknown): boolean {
   if (!(err instanceof QueryFailedError)) return false;
   const d = err.driverError as { errno?: number; code?: string };
   return d?.errno === 1062 || d?.code === "SQLITE_CONSTRAINT_UNIQUE" || d?.code === "SQLITE_CONSTRAINT_PRIMARYKEY";
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** Inserts one entity as is (TypeORM's insert typing rejects JSON-typed columns). */

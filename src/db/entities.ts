@@ -1,5 +1,6 @@
 import { Audience, AudienceContact } from "../modules/audience/audience.entity";
 import { Contact } from "../modules/contact/contact.entity";
+import { Did, ExecutionDidUsage } from "../modules/did/did.entity";
 import { CallAttempt, ExecutionContact, ProgramExecution } from "../modules/execution/execution.entity";
 import { FlowRecord, FlowVersion } from "../modules/flow/flow.entity";
 import { ApiKey, Organization } from "../modules/organization/organization.entity";
@@ -17,4 +18,6 @@ export const ENTITIES = [
   ProgramExecution,
   ExecutionContact,
   CallAttempt,
+  Did,
+  ExecutionDidUsage,
 ];

@@ -25,6 +25,8 @@ export interface HttpDeps {
   readiness?: Record<string, () => Promise<boolean>>;
   /** Mounts the REST gateway on the app (under /api). */
   mountRest?: (app: express.Express) => void;
+  /** Mounts a carrier's webhooks (under /telephony). */
+  mountTelephony?: (app: express.Express) => void;
   /** The live feeds GraphQL subscriptions read from. */
   live?: ExecutionFeeds;
 }
@@ -136,6 +138,7 @@ export async function createHttpService(deps: HttpDeps): Promise<HttpService> {
   );
 
   deps.mountRest?.(app);
+  deps.mountTelephony?.(app);
 
   let stopping: Promise<void> | null = null;
   return {

@@ -13,6 +13,14 @@ export const ERROR_TABLE = {
   INVALID_EXECUTION_STATE: { rest: "InvalidExecutionStateError", http: 409 },
   PROGRAM_STATUS_CONFLICT: { rest: "ProgramStatusConflictError", http: 409 },
   RESOURCE_IN_USE: { rest: "ResourceInUseError", http: 409 },
+  DID_NOT_FOUND: { rest: "DidNotFoundError", http: 404 },
+  DNC_NUMBER_NOT_FOUND: { rest: "DncNumberNotFoundError", http: 404 },
+  WEBHOOK_NOT_FOUND: { rest: "WebhookNotFoundError", http: 404 },
+  DID_NOT_ACTIVE: { rest: "DidNotActiveError", http: 400 },
+  EMPTY_DID_POOL: { rest: "EmptyDidPoolError", http: 400 },
+  DID_ALREADY_EXISTS: { rest: "DidAlreadyExistsError", http: 409 },
+  // A carrier webhook without a valid signature (never a GraphQL error).
+  FORBIDDEN: { rest: "ForbiddenError", http: 403 },
   NOT_FOUND: { rest: "NotFoundError", http: 404 },
   // REST transport only (unknown method on a route, a body that is not JSON); GraphQL never raises them.
   METHOD_NOT_ALLOWED: { rest: "MethodNotAllowedError", http: 405 },
@@ -58,7 +66,7 @@ export class UnauthorizedError extends DomainError {
 
 export class NotFoundError extends DomainError {
   constructor(
-    kind: "Program" | "Execution" | "Flow" | "Audience" | "Contact",
+    kind: "Program" | "Execution" | "Flow" | "Audience" | "Contact" | "Did" | "Webhook",
     id: string,
   ) {
     const code = `${kind.toUpperCase()}_NOT_FOUND` as ErrorCode;

@@ -38,10 +38,10 @@ class PausingDb extends Db {
   }
 }
 
-// A completion writes its contacts and attempts first and locks the execution row last. A cancel that commits in
-// between skips the pending contacts without the ones this completion is putting back to pending (they are still
-// inProgress for everyone else); the completion must notice under the lock and skip them itself.
-describeServerDb("dispatcher: a cancel that commits in the middle of a completion", () => {
+// A completion locks the execution row first, as every writer does (execution row, then contacts, then attempts).
+// A cancel that comes while a completion is writing therefore waits for it, and then skips the retries the
+// completion wrote: no contact can slip back to pending behind a cancel.
+describeServerDb("dispatcher: a cancel that comes in the middle of a completion", () => {
   let app: App;
   let drop: () => Promise<void> = async () => {};
 
@@ -55,7 +55,7 @@ describeServerDb("dispatcher: a cancel that commits in the middle of a completio
     await drop();
   });
 
-  it("does not block the cancel, and turns the retries it wrote into skipped contacts", async () => {
+  it("waits for the completion (execution row locked first), then skips the retries it wrote", async () => {
     const { organizationId } = await newOrg(app);
     const { programId } = await createProgramFixture(app, organizationId, {
       phones: phones(3, 6),
@@ -68,7 +68,7 @@ describeServerDb("dispatcher: a cancel that commits in the middle of a completio
     let letGo!: () => void;
     db.release = new Promise((r) => (letGo = r));
     const reached = new Promise<void>((r) => (db.reached = r));
-    db.at = /^UPDATE call_attempts ca JOIN/; // the completion's last write before it locks the execution row
+    db.at = /^UPDATE call_attempts t JOIN/; // the completion writing the attempts, with the execution row locked
     const dispatcher = new Dispatcher({
       db,
       clock: systemClock,
@@ -82,13 +82,14 @@ describeServerDb("dispatcher: a cancel that commits in the middle of a completio
     dispatcher.start();
     try {
       await reached;
-      // The three contacts are, uncommitted, back to pending with a retry due in 10 minutes.
-      const cancelled = await Promise.race([
-        app.services.executions.cancel(organizationId, execution.id),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the cancel waited for the completion")), 10_000)),
-      ]);
-      expect(cancelled).toMatchObject({ status: "cancelled", contactsPending: 0, contactsInProgress: 3, contactsSkipped: 0, actualEndAt: null });
+      let cancelled: Awaited<ReturnType<typeof app.services.executions.cancel>> | null = null;
+      const cancel = app.services.executions.cancel(organizationId, execution.id).then((e) => (cancelled = e));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(cancelled, "the cancel waits for the completion's lock on the execution row").toBeNull();
       letGo();
+      await cancel;
+      // The completion committed first (three retries due in 10 minutes), then the cancel skipped them.
+      expect(cancelled).toMatchObject({ status: "cancelled", contactsPending: 0, contactsInProgress: 0, contactsSkipped: 3 });
       const done = await waitFinished(app, execution.id, 10_000);
       expect(done).toMatchObject({ status: "cancelled", contactsSkipped: 3, contactsPending: 0, contactsInProgress: 0, contactsFailed: 0 });
       for (const c of await contactsOf(app, execution.id)) expect(c).toMatchObject({ status: "skipped", attempts: 1, lastOutcome: "noAnswer", nextAttemptAt: null });

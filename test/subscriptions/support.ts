@@ -9,7 +9,7 @@ import { expect } from "vitest";
 import type { App } from "../../src/app";
 import type { Tx } from "../../src/db/db";
 import { ExecutionContactStatus as C, ProgramExecution } from "../../src/modules/execution/execution.entity";
-import { readExecution, settleExecution } from "../../src/modules/execution/execution.store";
+import { readExecution, finishIfDone } from "../../src/modules/execution/execution.store";
 import { ExecutionProgressSubscription, GetExecutionDocument } from "../generated/graphql";
 import { gqlOk } from "../support/graphql-client";
 import { expectSumInvariant } from "../support/invariants";
@@ -192,7 +192,7 @@ export async function moveContacts(app: App, executionId: string, step: Step): P
       const n = await moveSome(tx, executionId, C.IN_PROGRESS, to, count);
       await bump(tx, executionId, "contacts_in_progress", column, n, now);
     }
-    await settleExecution(tx, executionId, now);
+    await finishIfDone(tx, executionId, now);
     const after = (await readExecution(tx, executionId))!;
     const statusMoved = after.status !== before.status || (after.actualEndAt === null) !== (before.actualEndAt === null);
     if (step.publish ?? true) tx.afterCommit(() => app.bus.publishExecution(after, statusMoved ? "status" : "progress"));

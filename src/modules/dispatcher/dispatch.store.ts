@@ -5,18 +5,14 @@ import { ExecutionContactStatus as C, ExecutionStatus } from "../execution/execu
 import { CONTACT_TRANSITIONS, ContactAction, sqlList } from "../execution/execution-lifecycle";
 import type { CounterDelta } from "../execution/execution.store";
 
-// The dispatcher's SQL. Every statement is written once for both dialects; the only difference is row locking,
-// which MySQL needs (`FOR UPDATE [SKIP LOCKED]`) and SQLite does not (Db serialises its transactions).
-// Callers lock the execution row first (readExecutionForUpdate), so every writer takes locks in one order.
+// The SQL of claims, leases and placements. Callers lock the execution row first (readExecutionForUpdate), so every
+// writer takes its locks in one order: execution row, then its contacts. Lease times come from the database clock
+// (`dialect.nowMs`), so hosts with skewed clocks never steal a live lease; due times are the service clock's.
 
 const IN_PROGRESS = C.IN_PROGRESS;
 
-function marks(n: number): string {
+export function marks(n: number): string {
   return Array(n).fill("?").join(", ");
-}
-
-function lockClause(tx: Tx, skipLocked: boolean): string {
-  return tx.dialect.lock({ skipLocked });
 }
 
 /** What the scheduler needs to know about one execution that is not finished yet. */
@@ -51,20 +47,28 @@ export interface ClaimedContact {
   contactId: string;
   phone: string;
   attemptNumber: number;
-  /** The call_attempts row id, also the provider's call id. */
-  callId: string;
+  /** The call_attempts row id: the claim token, also our call id with the provider. */
+  attemptId: string;
 }
 
 /**
- * Claims up to `limit` due contacts of one execution: pending → inProgress (compare-and-set), attempts + 1,
- * lease and owner stamped, and the attempt's call_attempts row inserted with `started_at` (outcome NULL).
- * The caller moves the counters in the same transaction.
+ * Claims up to `limit` due contacts of one execution: pending → inProgress (compare-and-set), attempts + 1, a claim
+ * token, the owner and a lease stamped, and the attempt's call_attempts row inserted with `started_at` (outcome
+ * NULL) and the caller ID chosen for it. The caller moves the counters in the same transaction.
  */
-export async function claimDueContacts(tx: Tx, executionId: string, limit: number, now: number, leaseUntil: number, claimedBy: string): Promise<ClaimedContact[]> {
+export async function claimDueContacts(
+  tx: Tx,
+  executionId: string,
+  limit: number,
+  now: number,
+  leaseMs: number,
+  claimedBy: string,
+  pickFrom: (phones: string[]) => Promise<string[]>,
+): Promise<ClaimedContact[]> {
   const rows = await tx.query<Record<string, unknown>>(
     `SELECT contact_id, primary_phone, attempts FROM execution_contacts
      WHERE execution_id = ? AND status = '${C.PENDING}' AND next_attempt_at <= ?
-     ORDER BY next_attempt_at LIMIT ${Math.floor(limit)}${lockClause(tx, true)}`,
+     ORDER BY next_attempt_at LIMIT ${Math.floor(limit)}${tx.dialect.lock({ skipLocked: true })}`,
     [executionId, now],
   );
   if (rows.length === 0) return [];
@@ -72,19 +76,21 @@ export async function claimDueContacts(tx: Tx, executionId: string, limit: numbe
     contactId: String(r.contact_id),
     phone: String(r.primary_phone),
     attemptNumber: toInt(r.attempts) + 1,
-    callId: randomUUID(),
+    attemptId: randomUUID(),
   }));
-  const ids = claimed.map((c) => c.contactId);
+  const token = `CASE contact_id ${claimed.map(() => "WHEN ? THEN ?").join(" ")} END`;
   const changed = await tx.execute(
-    `UPDATE execution_contacts SET status = '${CONTACT_TRANSITIONS.claim.to}', attempts = attempts + 1, lease_expires_at = ?, claimed_by = ?
-     WHERE execution_id = ? AND status IN (${sqlList(CONTACT_TRANSITIONS.claim.from)}) AND contact_id IN (${marks(ids.length)})`,
-    [leaseUntil, claimedBy, executionId, ...ids],
+    `UPDATE execution_contacts SET status = '${CONTACT_TRANSITIONS.claim.to}', attempts = attempts + 1, claim_token = ${token},
+       lease_expires_at = ${tx.dialect.nowMs} + ?, claimed_by = ?
+     WHERE execution_id = ? AND status IN (${sqlList(CONTACT_TRANSITIONS.claim.from)}) AND contact_id IN (${marks(claimed.length)})`,
+    [...claimed.flatMap((c) => [c.contactId, c.attemptId]), leaseMs, claimedBy, executionId, ...claimed.map((c) => c.contactId)],
   );
   // The rows are locked (MySQL) or the transaction is alone (SQLite): anything else is a bug, so roll back.
-  if (changed !== ids.length) throw new Error(`claim changed ${changed} of ${ids.length} locked contacts`);
+  if (changed !== claimed.length) throw new Error(`claim changed ${changed} of ${claimed.length} locked contacts`);
+  const from = await pickFrom(claimed.map((c) => c.phone));
   await tx.execute(
-    `INSERT INTO call_attempts (id, execution_id, contact_id, attempt_number, started_at) VALUES ${claimed.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
-    claimed.flatMap((c) => [c.callId, executionId, c.contactId, c.attemptNumber, now]),
+    `INSERT INTO call_attempts (id, execution_id, contact_id, attempt_number, started_at, from_number) VALUES ${claimed.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")}`,
+    claimed.flatMap((c, i) => [c.attemptId, executionId, c.contactId, c.attemptNumber, now, from[i]]),
   );
   return claimed;
 }
@@ -122,34 +128,60 @@ export async function readContactFields(r: Reader, contactIds: string[]): Promis
   return out;
 }
 
-/**
- * Of `contactIds`, those still in progress under `claimedBy`, locked, with their attempt counts. A contact whose
- * lease expired and was reclaimed (by anyone, this process included) no longer matches, or has a higher count.
- */
-export async function lockOwnContacts(tx: Tx, executionId: string, contactIds: string[], claimedBy: string): Promise<Map<string, number>> {
-  const rows = await tx.query<Record<string, unknown>>(
-    `SELECT contact_id, attempts FROM execution_contacts
-     WHERE execution_id = ? AND status = '${IN_PROGRESS}' AND claimed_by = ? AND contact_id IN (${marks(contactIds.length)})${lockClause(tx, false)}`,
-    [executionId, claimedBy, ...contactIds],
+/** Extends the leases of claims (by token) that are still in progress and not yet placed; answers how many. */
+export async function renewLeases(tx: Tx, executionId: string, tokens: string[], leaseMs: number): Promise<number> {
+  if (tokens.length === 0) return 0;
+  return tx.execute(
+    `UPDATE execution_contacts SET lease_expires_at = ${tx.dialect.nowMs} + ?
+     WHERE execution_id = ? AND status = '${IN_PROGRESS}' AND lease_expires_at IS NOT NULL AND claim_token IN (${marks(tokens.length)})`,
+    [leaseMs, executionId, ...tokens],
   );
-  return new Map(rows.map((r) => [String(r.contact_id), toInt(r.attempts)]));
 }
 
-/** In-progress contacts whose lease ran out (their dispatcher died or stalled), locked, with their attempt counts. */
-export async function lockExpiredContacts(tx: Tx, executionId: string, now: number, limit: number): Promise<Map<string, number>> {
-  const rows = await tx.query<Record<string, unknown>>(
-    `SELECT contact_id, attempts FROM execution_contacts
-     WHERE execution_id = ? AND status = '${IN_PROGRESS}' AND lease_expires_at < ? LIMIT ${Math.floor(limit)}${lockClause(tx, true)}`,
-    [executionId, now],
+/** Of `tokens`, the claims still in progress (a plain read, no locks). */
+export async function readLiveClaims(r: Reader, executionId: string, tokens: string[]): Promise<Set<string>> {
+  if (tokens.length === 0) return new Set();
+  const rows = await r.query<Record<string, unknown>>(
+    `SELECT claim_token FROM execution_contacts WHERE execution_id = ? AND status = '${IN_PROGRESS}' AND claim_token IN (${marks(tokens.length)})`,
+    [executionId, ...tokens],
   );
-  return new Map(rows.map((r) => [String(r.contact_id), toInt(r.attempts)]));
+  return new Set(rows.map((row) => String(row.claim_token)));
 }
 
-/** Whether any in-progress contact of the execution has an expired lease (a cheap read before locking). */
-export async function hasExpiredLeases(r: Reader, executionId: string, now: number): Promise<boolean> {
+/** A claim whose lease ran out before its call was placed (its dispatcher died or stalled). */
+export interface ExpiredClaim {
+  contactId: string;
+  phone: string;
+  attempts: number;
+  attemptId: string;
+  startedAt: number;
+}
+
+const EXPIRED = `status = '${IN_PROGRESS}' AND lease_expires_at IS NOT NULL`;
+
+/** Expired claims of one execution, locked (skipping rows another reclaimer holds). */
+export async function lockExpiredClaims(tx: Tx, executionId: string, limit: number): Promise<ExpiredClaim[]> {
+  const rows = await tx.query<Record<string, unknown>>(
+    `SELECT ec.contact_id, ec.primary_phone, ec.attempts, ec.claim_token, ca.started_at FROM execution_contacts ec
+     LEFT JOIN call_attempts ca ON ca.id = ec.claim_token
+     WHERE ec.execution_id = ? AND ec.${EXPIRED} AND ec.lease_expires_at < ${tx.dialect.nowMs}
+     LIMIT ${Math.floor(limit)}${tx.dialect.lock({ skipLocked: true })}`,
+    [executionId],
+  );
+  return rows.map((row) => ({
+    contactId: String(row.contact_id),
+    phone: String(row.primary_phone),
+    attempts: toInt(row.attempts),
+    attemptId: String(row.claim_token),
+    startedAt: row.started_at == null ? 0 : toInt(row.started_at),
+  }));
+}
+
+/** Whether any claim of the execution has an expired lease (a cheap read before locking). */
+export async function hasExpiredClaims(r: Reader, executionId: string): Promise<boolean> {
   const rows = await r.query(
-    `SELECT contact_id FROM execution_contacts WHERE execution_id = ? AND status = '${IN_PROGRESS}' AND lease_expires_at < ? LIMIT 1`,
-    [executionId, now],
+    `SELECT contact_id FROM execution_contacts WHERE execution_id = ? AND ${EXPIRED} AND lease_expires_at < ${r.dialect.nowMs} LIMIT 1`,
+    [executionId],
   );
   return rows.length > 0;
 }
@@ -170,19 +202,15 @@ const ACTION_TO: Record<ContactMove["to"], ContactAction> = {
   [C.SKIPPED]: "skip",
 };
 
-/** Who may move an in-progress contact: its owner, or anyone once its lease expired. */
-export type MoveGuard = { claimedBy: string } | { leaseExpiredBefore: number };
-
 /**
- * Moves in-progress contacts out of inProgress, one compare-and-set statement per target status, and answers the
- * counter delta from the rows each statement actually changed.
+ * Moves in-progress contacts out of inProgress and clears their claim, one compare-and-set statement per target
+ * status, and answers the counter delta from the rows each statement actually changed. The caller holds the rows
+ * (locked, claim tokens checked).
  */
-export async function moveInProgressContacts(tx: Tx, executionId: string, moves: ContactMove[], guard: MoveGuard): Promise<CounterDelta> {
+export async function moveInProgressContacts(tx: Tx, executionId: string, moves: ContactMove[]): Promise<CounterDelta> {
   const delta: CounterDelta = {};
   const byTarget = new Map<ContactMove["to"], ContactMove[]>();
   for (const m of moves) byTarget.set(m.to, [...(byTarget.get(m.to) ?? []), m]);
-  const guardSql = "claimedBy" in guard ? "claimed_by = ?" : "lease_expires_at < ?";
-  const guardParam = "claimedBy" in guard ? guard.claimedBy : guard.leaseExpiredBefore;
   for (const [to, group] of byTarget) {
     const t = CONTACT_TRANSITIONS[ACTION_TO[to]];
     if (!(t.from as readonly C[]).includes(IN_PROGRESS)) throw new Error(`no transition from inProgress to ${to}`);
@@ -194,9 +222,10 @@ export async function moveInProgressContacts(tx: Tx, executionId: string, moves:
       params.push(...group.flatMap((m) => [m.contactId, m.nextAttemptAt]));
     }
     const changed = await tx.execute(
-      `UPDATE execution_contacts SET status = ?, last_outcome = ${outcomeCase}, next_attempt_at = ${nextSql}, lease_expires_at = NULL, claimed_by = NULL
-       WHERE execution_id = ? AND status = '${IN_PROGRESS}' AND ${guardSql} AND contact_id IN (${marks(group.length)})`,
-      [...params, executionId, guardParam, ...group.map((m) => m.contactId)],
+      `UPDATE execution_contacts SET status = ?, last_outcome = ${outcomeCase}, next_attempt_at = ${nextSql},
+         lease_expires_at = NULL, claimed_by = NULL, claim_token = NULL, provider_failures = 0
+       WHERE execution_id = ? AND status = '${IN_PROGRESS}' AND contact_id IN (${marks(group.length)})`,
+      [...params, executionId, ...group.map((m) => m.contactId)],
     );
     delta[to] = (delta[to] ?? 0) + changed;
     delta[IN_PROGRESS] = (delta[IN_PROGRESS] ?? 0) - changed;
@@ -204,93 +233,82 @@ export async function moveInProgressContacts(tx: Tx, executionId: string, moves:
   return delta;
 }
 
-/** The finished attempt as stored on its call_attempts row. */
-export interface AttemptRecord {
-  id: string;
+/** A claim to give back without using an attempt, due again at `nextAttemptAt`. */
+export interface Release {
+  contactId: string;
+  attemptId: string;
+  nextAttemptAt: number;
+}
+
+/**
+ * Gives claims back as if they had never been taken: the attempt row goes, `attempts` goes back down, and the
+ * contact is pending again at `nextAttemptAt`, counting one more provider failure in a row (`countFailure`).
+ * Answers the counter delta.
+ */
+export async function releaseClaims(tx: Tx, executionId: string, releases: Release[], countFailure: boolean): Promise<CounterDelta> {
+  if (releases.length === 0) return {};
+  const t = CONTACT_TRANSITIONS.release;
+  const next = `CASE contact_id ${releases.map(() => "WHEN ? THEN ?").join(" ")} END`;
+  const changed = await tx.execute(
+    `UPDATE execution_contacts SET status = '${t.to}', attempts = attempts - 1, next_attempt_at = ${next},
+       lease_expires_at = NULL, claimed_by = NULL, claim_token = NULL, provider_failures = provider_failures + ?
+     WHERE execution_id = ? AND status IN (${sqlList(t.from)}) AND claim_token IN (${marks(releases.length)})`,
+    [...releases.flatMap((r) => [r.contactId, r.nextAttemptAt]), countFailure ? 1 : 0, executionId, ...releases.map((r) => r.attemptId)],
+  );
+  if (changed !== releases.length) throw new Error(`release changed ${changed} of ${releases.length} claims`);
+  await tx.execute(`DELETE FROM call_attempts WHERE outcome IS NULL AND id IN (${marks(releases.length)})`, releases.map((r) => r.attemptId));
+  return { [C.PENDING]: changed, [IN_PROGRESS]: -changed };
+}
+
+/** Provider failures in a row of claimed contacts, by claim token. */
+export async function readProviderFailures(r: Reader, executionId: string, tokens: string[]): Promise<Map<string, number>> {
+  if (tokens.length === 0) return new Map();
+  const rows = await r.query<Record<string, unknown>>(
+    `SELECT claim_token, provider_failures FROM execution_contacts WHERE execution_id = ? AND claim_token IN (${marks(tokens.length)})`,
+    [executionId, ...tokens],
+  );
+  return new Map(rows.map((row) => [String(row.claim_token), toInt(row.provider_failures)]));
+}
+
+/** A call the carrier accepted: its call id and the flow's first state. */
+export interface Placement {
   executionId: string;
   contactId: string;
-  attemptNumber: number;
-  startedAt: number;
-  outcome: string;
-  failureReason: string | null;
-  flowOutcome: string | null;
-  answeredAt: number | null;
-  endedAt: number;
-  durationMs: number;
-  path: string[];
-  variables: Record<string, unknown>;
-}
-
-const ATTEMPT_COLUMNS = [
-  "id",
-  "execution_id",
-  "contact_id",
-  "attempt_number",
-  "started_at",
-  "outcome",
-  "failure_reason",
-  "flow_outcome",
-  "answered_at",
-  "ended_at",
-  "duration_ms",
-  "path",
-  "variables",
-] as const;
-const RESULT_COLUMNS = ATTEMPT_COLUMNS.slice(5);
-
-/**
- * Writes the results of finished attempts onto their call_attempts rows (inserted at claim) in one statement.
- * MySQL: an UPDATE joined to the rows' values by primary key, which locks only those rows (an upsert would take
- * next-key locks on the unique index and block concurrent claims' inserts). SQLite: a multi-row upsert.
- */
-export async function recordAttempts(tx: Tx, rows: AttemptRecord[]): Promise<void> {
-  if (rows.length === 0) return;
-  const values = (r: AttemptRecord) => [r.outcome, r.failureReason, r.flowOutcome, r.answeredAt, r.endedAt, r.durationMs, JSON.stringify(r.path), JSON.stringify(r.variables)];
-  await tx.execute(tx.dialect.updateFromRows("call_attempts", "id", RESULT_COLUMNS, rows.length, "t.outcome IS NULL"), rows.flatMap((r) => [r.id, ...values(r)]));
+  attemptId: string;
+  providerCallId: string;
+  flowState: unknown;
 }
 
 /**
- * Turns contacts a completion just put back to pending into skipped: the execution was cancelled or stopped
- * while the completion ran, after its pending contacts had been skipped. Answers the rows changed.
+ * Records calls of one execution the carrier accepted: the contact's lease is dropped (a placed call lives on its
+ * carrier events, and a silent one is asked about before anything is decided), and the attempt gets the carrier's
+ * call id, its first flow state (unless a webhook was faster) and a first sign of life. The caller holds the
+ * execution row.
  */
-export async function skipRetries(tx: Tx, executionId: string, contactIds: string[]): Promise<number> {
-  if (contactIds.length === 0) return 0;
-  return tx.execute(
-    `UPDATE execution_contacts SET status = '${CONTACT_TRANSITIONS.skip.to}', next_attempt_at = NULL
-     WHERE execution_id = ? AND status = '${C.PENDING}' AND contact_id IN (${marks(contactIds.length)})`,
-    [executionId, ...contactIds],
+export async function markPlaced(tx: Tx, executionId: string, placements: Placement[]): Promise<void> {
+  if (placements.length === 0) return;
+  await tx.execute(
+    `UPDATE execution_contacts SET lease_expires_at = NULL, provider_failures = 0
+     WHERE execution_id = ? AND status = '${IN_PROGRESS}' AND claim_token IN (${marks(placements.length)})`,
+    [executionId, ...placements.map((p) => p.attemptId)],
+  );
+  await tx.execute(
+    tx.dialect.updateFromRows("call_attempts", "id", ["provider_call_id", "flow_state"], placements.length, "t.outcome IS NULL AND t.flow_state IS NULL"),
+    placements.flatMap((p) => [p.attemptId, p.providerCallId, JSON.stringify(p.flowState)]),
+  );
+  await tx.execute(
+    `UPDATE call_attempts SET flow_turn = COALESCE(flow_turn, 0), last_event_at = ${tx.dialect.nowMs}
+     WHERE outcome IS NULL AND id IN (${marks(placements.length)})`,
+    placements.map((p) => p.attemptId),
   );
 }
 
-/**
- * Closes the open attempt of each contact as `failed` with `reason` (a contact has at most one open attempt:
- * the one that made it inProgress).
- */
-export async function closeOpenAttempts(tx: Tx, executionId: string, contactIds: string[], now: number, reason: string): Promise<number> {
-  if (contactIds.length === 0) return 0;
+/** Closes the open attempts `attemptIds` as `failed` with `reason`. */
+export async function closeOpenAttempts(tx: Tx, attemptIds: string[], now: number, reason: string): Promise<number> {
+  if (attemptIds.length === 0) return 0;
   return tx.execute(
     `UPDATE call_attempts SET outcome = 'failed', failure_reason = ?, ended_at = ?, duration_ms = ? - started_at
-     WHERE execution_id = ? AND outcome IS NULL AND contact_id IN (${marks(contactIds.length)})`,
-    [reason, now, now, executionId, ...contactIds],
+     WHERE outcome IS NULL AND id IN (${marks(attemptIds.length)})`,
+    [reason, now, now, ...attemptIds],
   );
-}
-
-/** Extends the lease of contacts this dispatcher still holds; answers how many it extended. */
-export async function renewLeases(tx: Tx, executionId: string, contactIds: string[], claimedBy: string, leaseUntil: number): Promise<number> {
-  if (contactIds.length === 0) return 0;
-  return tx.execute(
-    `UPDATE execution_contacts SET lease_expires_at = ?
-     WHERE execution_id = ? AND status = '${IN_PROGRESS}' AND claimed_by = ? AND contact_id IN (${marks(contactIds.length)})`,
-    [leaseUntil, executionId, claimedBy, ...contactIds],
-  );
-}
-
-/** Of `contactIds`, those in progress under `claimedBy`, with their attempt counts (a plain read, no locks). */
-export async function readOwnContacts(r: Reader, executionId: string, contactIds: string[], claimedBy: string): Promise<Map<string, number>> {
-  const rows = await r.query<Record<string, unknown>>(
-    `SELECT contact_id, attempts FROM execution_contacts
-     WHERE execution_id = ? AND status = '${IN_PROGRESS}' AND claimed_by = ? AND contact_id IN (${marks(contactIds.length)})`,
-    [executionId, claimedBy, ...contactIds],
-  );
-  return new Map(rows.map((row) => [String(row.contact_id), toInt(row.attempts)]));
 }

@@ -55,7 +55,8 @@ export type FlowInput =
   /** the node's operation failed: its onError */
   | { kind: "failed" }
   | { kind: "digits"; digits: string | null }
-  | { kind: "recorded"; recording: string; durationMs: number };
+  /** `recording` is null when the callee left nothing (the variable is not set). */
+  | { kind: "recorded"; recording: string | null; durationMs: number };
 
 /** What the machine needs besides the flow: who is called, for value sources. */
 export interface FlowContext {
@@ -135,6 +136,14 @@ export function advance(flow: FlowDefinition, previous: FlowState, input: FlowIn
   return walk(flow, state, node, step, ctx);
 }
 
+/** The instruction the state waits on (to answer a repeated request again). */
+export function pendingInstruction(flow: FlowDefinition, state: FlowState): Instruction {
+  if (state.end) return { kind: "end", end: state.end };
+  const node = state.at === null ? undefined : nodesOf(flow).get(state.at);
+  if (!node) return { kind: "end", end: { flowOutcome: "error", hangupReason: "invalid_flow", failureReason: "invalid_flow" } };
+  return node.type === "opt_out" ? { kind: "opt_out", nodeId: node.id } : instructionFor(node);
+}
+
 /** Ends the flow from outside (the callee hung up, the call was aborted). */
 export function endFlow(previous: FlowState, end: FlowEnd): FlowState {
   if (previous.end) return previous;
@@ -162,7 +171,7 @@ function consume(node: FlowNode, state: FlowState, input: FlowInput): Step {
       return input.kind === "digits" ? dtmfStep(node, state, input.digits) : { output: "onError", threw: true };
     case "record": {
       if (input.kind !== "recorded") return { output: "onError", threw: true };
-      setVariable(state, node.config.variableName, input.recording);
+      if (input.recording !== null) setVariable(state, node.config.variableName, input.recording);
       // Cut off at the maximum length: the callee was still talking.
       return { output: input.durationMs >= positive(node.config.maxDurationMs, RECORD_DEFAULTS.maxDurationMs) ? "onTimeout" : "onComplete" };
     }

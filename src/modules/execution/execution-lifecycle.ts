@@ -25,9 +25,13 @@ export function canTransition(action: ExecutionAction, from: S): boolean {
 export const CONTACT_TRANSITIONS = {
   claim: { from: [C.PENDING], to: C.IN_PROGRESS },
   retry: { from: [C.IN_PROGRESS], to: C.PENDING },
+  /** A claim given back without an attempt (the carrier was busy, or the call could not be placed). */
+  release: { from: [C.IN_PROGRESS], to: C.PENDING },
   complete: { from: [C.IN_PROGRESS], to: C.COMPLETED },
   fail: { from: [C.IN_PROGRESS], to: C.FAILED },
   skip: { from: [C.PENDING, C.IN_PROGRESS], to: C.SKIPPED },
+  /** A person's answer that arrived after the attempt was closed another way: the contact was reached after all. */
+  correct: { from: [C.PENDING, C.IN_PROGRESS, C.FAILED, C.SKIPPED], to: C.COMPLETED },
 } as const satisfies Record<string, { from: readonly C[]; to: C }>;
 
 export type ContactAction = keyof typeof CONTACT_TRANSITIONS;

@@ -115,7 +115,13 @@ export class ProgramExecution {
 
   @Column({ type: "varchar", length: 200, nullable: true })
   idempotencyKey!: string | null;
+
+  /** Why a paused execution is paused: manual, threshold or provider (null unless paused). */
+  @Column({ type: "varchar", length: 16, nullable: true })
+  pauseReason!: PauseReason | null;
 }
+
+export type PauseReason = "manual" | "threshold" | "provider";
 
 export enum ExecutionContactStatus {
   PENDING = "pending",
@@ -158,17 +164,27 @@ export class ExecutionContact {
   @Column({ type: "varchar", length: 16, nullable: true })
   lastOutcome!: string | null;
 
+  /** While claimed and not yet placed with a carrier: when any dispatcher may reclaim it (database clock). */
   @DateColumn({ nullable: true })
   leaseExpiresAt!: Date | null;
 
   @Column({ type: "varchar", length: 64, nullable: true })
   claimedBy!: string | null;
+
+  /** The attempt id of the current claim: only a result carrying it completes the claim. */
+  @Column({ type: "varchar", length: 36, nullable: true })
+  claimToken!: string | null;
+
+  /** Carrier refusals that were not the contact's fault (429, 5xx, timeouts) in a row. */
+  @Column({ type: "int", default: 0 })
+  providerFailures!: number;
 }
 
 @ObjectType()
 @Entity("call_attempts")
 @Index(["executionId", "contactId", "attemptNumber"], { unique: true })
 @Index(["executionId", "startedAt"])
+@Index(["outcome", "lastEventAt"])
 export class CallAttempt {
   @Field(() => ID)
   @PrimaryColumn({ type: "varchar", length: 36 })
@@ -222,4 +238,28 @@ export class CallAttempt {
   @Field(() => GraphQLJSONObject, { nullable: true })
   @JsonColumn({ nullable: true })
   variables!: Record<string, unknown> | null;
+
+  @Field(() => String, { nullable: true, description: "The caller ID the call showed." })
+  @Column({ type: "varchar", length: 20, nullable: true })
+  fromNumber!: string | null;
+
+  @Field(() => String, { nullable: true, description: "The carrier's call id (null for the simulator)." })
+  @Column({ type: "varchar", length: 64, nullable: true })
+  providerCallId!: string | null;
+
+  /** A carrier call's flow state between webhooks (flow-machine.ts), null for in-process calls. */
+  @JsonColumn({ nullable: true })
+  flowState!: unknown;
+
+  /** The flow state's turn: saving a new state is a compare-and-set on it, so two webhooks never both advance. */
+  @Column({ type: "int", nullable: true })
+  flowTurn!: number | null;
+
+  /** The last carrier request about the call (database clock); a silent call is looked up after a lease. */
+  @DateColumn({ nullable: true })
+  lastEventAt!: Date | null;
+
+  /** The highest status callback SequenceNumber applied, so repeats and late ones change nothing. */
+  @Column({ type: "int", nullable: true })
+  callbackSeq!: number | null;
 }

@@ -32,6 +32,7 @@ const COLUMNS = [
   "max_concurrent_calls",
   "active_program_id",
   "idempotency_key",
+  "pause_reason",
 ].join(", ");
 
 /** One execution by id (within an organization when given); `forUpdate` locks the row for the transaction. */
@@ -74,5 +75,6 @@ export function executionFromRow(row: Record<string, unknown>): ProgramExecution
     maxConcurrentCalls: toInt(row.max_concurrent_calls),
     activeProgramId: (row.active_program_id as string | null) ?? null,
     idempotencyKey: (row.idempotency_key as string | null) ?? null,
+    pauseReason: (row.pause_reason as ProgramExecution["pauseReason"]) ?? null,
   });
 }

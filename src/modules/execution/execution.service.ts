@@ -20,7 +20,7 @@ import { Program, ProgramStatus } from "../program/program.entity";
 import { checkWindow } from "../program/program.service";
 import { CallAttempt, ExecutionContact, ExecutionContactStatus, ExecutionStatus, ProgramExecution } from "./execution.entity";
 import { ACTIVE_STATUSES, canTransition, ExecutionAction, EXECUTION_TRANSITIONS } from "./execution-lifecycle";
-import { readExecution, settleExecution, skipPendingContacts, transitionExecution } from "./execution.store";
+import { finishIfDone, publishAfterCommit, readExecution, skipPendingContacts, transitionExecution } from "./execution.store";
 
 /** An idempotency key answers with the same execution for this long. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -144,14 +144,14 @@ export class ExecutionService {
 
   /** Resumes; an execution whose last contact finished while it was paused completes right away. */
   resume(organizationId: string, id: string): Promise<ProgramExecution> {
-    return this.move(organizationId, id, "resume", (tx, now) => settleExecution(tx, id, now));
+    return this.move(organizationId, id, "resume", (tx, now) => finishIfDone(tx, id, now));
   }
 
   /** Cancels: pending contacts become skipped; calls in progress finish and are recorded. */
   cancel(organizationId: string, id: string): Promise<ProgramExecution> {
     return this.move(organizationId, id, "cancel", async (tx, now) => {
       await skipPendingContacts(tx, id, now);
-      await settleExecution(tx, id, now);
+      await finishIfDone(tx, id, now);
     });
   }
 
@@ -237,10 +237,8 @@ export class ExecutionService {
     });
   }
 
-  private async publishAfterCommit(tx: Tx, id: string, kind: ExecutionChangeKind): Promise<ProgramExecution> {
-    const snapshot = (await readExecution(tx, id))!;
-    tx.afterCommit(() => this.events.publishExecution(snapshot, kind));
-    return snapshot;
+  private publishAfterCommit(tx: Tx, id: string, kind: ExecutionChangeKind): Promise<ProgramExecution> {
+    return publishAfterCommit(tx, this.events, id, kind);
   }
 
   private async byIdempotencyKey(programId: string, key: string, now: Date): Promise<ProgramExecution | null> {

@@ -1,18 +1,22 @@
 import type { Reader, Tx } from "../../db/db";
-import { ExecutionContactStatus as C, ExecutionStatus as S, ProgramExecution } from "./execution.entity";
+import type { ExecutionChangeKind, ExecutionEventPublisher } from "../../pubsub/execution-events";
+import { ExecutionContactStatus as C, ExecutionStatus as S, PauseReason, ProgramExecution } from "./execution.entity";
 import { selectExecution } from "./execution.row";
 import { COUNTER_COLUMN, ExecutionAction, EXECUTION_TRANSITIONS, sqlList, TERMINAL_STATUSES } from "./execution-lifecycle";
 
 // SQL shared by the execution service and the dispatcher. Every change bumps `sequence_no` and `updated_at` in the
 // same statement, and counters move in the same transaction as the contact rows they count.
 
-/** Compare-and-set of the execution's status from the transition table; answers whether it moved. */
-export async function transitionExecution(tx: Tx, id: string, action: ExecutionAction, now: Date, extraSet = ""): Promise<boolean> {
+/**
+ * Compare-and-set of the execution's status from the transition table; answers whether it moved. A pause records
+ * why (`pauseReason`, manual unless said otherwise); every other move clears it.
+ */
+export async function transitionExecution(tx: Tx, id: string, action: ExecutionAction, now: Date, pauseReason: PauseReason = "manual"): Promise<boolean> {
   const t = EXECUTION_TRANSITIONS[action];
   const changed = await tx.execute(
-    `UPDATE program_executions SET status = ?, sequence_no = sequence_no + 1, updated_at = ?${extraSet ? `, ${extraSet}` : ""}
+    `UPDATE program_executions SET status = ?, pause_reason = ?, sequence_no = sequence_no + 1, updated_at = ?
      WHERE id = ? AND status IN (${sqlList(t.from)})`,
-    [t.to, now.getTime(), id],
+    [t.to, action === "pause" ? pauseReason : null, now.getTime(), id],
   );
   return changed === 1;
 }
@@ -31,10 +35,12 @@ export async function skipPendingContacts(tx: Tx, id: string, now: Date): Promis
 }
 
 /**
- * Completes a running execution with nothing pending or in progress, and marks a terminal one finished
- * (`actual_end_at`, and the program free to launch again) once no call is left. Answers whether anything moved.
+ * The one rule for the end of an execution. A running execution with nothing pending or in progress completes;
+ * a terminal one (completed, stopped, cancelled) is **finished** (`actual_end_at` set, the program free to launch
+ * again) once no call is left. Answers whether anything moved. `mayFinish` is the same rule on a row already read,
+ * to skip the statement when it cannot match.
  */
-export async function settleExecution(tx: Tx, id: string, now: Date): Promise<boolean> {
+export async function finishIfDone(tx: Tx, id: string, now: Date): Promise<boolean> {
   const completed = await tx.execute(
     `UPDATE program_executions SET status = '${S.COMPLETED}', sequence_no = sequence_no + 1, updated_at = ?
      WHERE id = ? AND status IN (${sqlList(EXECUTION_TRANSITIONS.complete.from)}) AND contacts_pending = 0 AND contacts_in_progress = 0`,
@@ -54,6 +60,18 @@ export function readExecution(r: Reader, id: string, organizationId?: string): P
 
 export function isFinished(e: Pick<ProgramExecution, "actualEndAt">): boolean {
   return e.actualEndAt !== null;
+}
+
+export function mayFinish(e: { status: S; contactsPending: number; contactsInProgress: number; actualEndAt?: Date | null }): boolean {
+  if (e.contactsInProgress !== 0 || e.actualEndAt) return false;
+  return (e.status === S.RUNNING && e.contactsPending === 0) || TERMINAL_STATUSES.includes(e.status);
+}
+
+/** Reads the execution as this transaction left it and publishes it once the transaction commits. */
+export async function publishAfterCommit(tx: Tx, events: ExecutionEventPublisher, id: string, kind: ExecutionChangeKind): Promise<ProgramExecution> {
+  const snapshot = (await readExecution(tx, id))!;
+  tx.afterCommit(() => events.publishExecution(snapshot, kind));
+  return snapshot;
 }
 
 /**

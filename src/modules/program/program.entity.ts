@@ -77,6 +77,11 @@ export class Program {
   @Column({ type: "int" })
   maxConcurrentCalls!: number;
 
+  /** Caller IDs calls rotate through (read when each call is placed). */
+  @Field(() => [ID])
+  @JsonColumn({ nullable: true })
+  didPool!: string[] | null;
+
   @Field()
   @DateColumn()
   createdAt!: Date;

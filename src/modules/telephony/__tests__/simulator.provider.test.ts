@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ManualClock } from "../../../shared/clock";
-import { createTelephonyProvider } from "../create-provider";
+import { createTelephony } from "../create-provider";
 import { lowestDigit, SimulatorProvider, simulatedDialResult } from "../simulator.provider";
 import type { CallEvent, DialResult, PlaceCallRequest } from "../telephony.provider";
 
@@ -233,16 +233,22 @@ describe("simulated call timing", () => {
   });
 });
 
-describe("createTelephonyProvider", () => {
+describe("createTelephony", () => {
+  const base = { simCallMs: 0, twilio: null, publicUrl: null };
+
   it("creates the simulator", () => {
-    const provider = createTelephonyProvider("simulator", { simCallMs: 0, clock: new ManualClock(T0) });
+    const { provider } = createTelephony({ ...base, telephony: "simulator" }, new ManualClock(T0));
     expect(provider).toBeInstanceOf(SimulatorProvider);
-    expect(provider.name).toBe("simulator");
+    expect(provider?.name).toBe("simulator");
   });
 
-  it("names the valid providers for an unknown one", () => {
-    expect(() => createTelephonyProvider("twilio", { simCallMs: 0, clock: new ManualClock(T0) })).toThrow(
-      'Unknown telephony provider "twilio"; valid providers: simulator',
+  // The carrier became a valid provider with real calls; config validation names what it lacks.
+  it("creates the Twilio carrier, and refuses it without its account and public URL", () => {
+    expect(() => createTelephony({ ...base, telephony: "twilio" }, new ManualClock(T0))).toThrow(/TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and VOICECAST_PUBLIC_URL/);
+    const { carrier } = createTelephony(
+      { ...base, telephony: "twilio", twilio: { accountSid: "AC00000000000000000000000000000000", authToken: "t", apiUrl: "http://127.0.0.1:1" }, publicUrl: "https://x.example" },
+      new ManualClock(T0),
     );
+    expect(carrier?.name).toBe("twilio");
   });
 });

@@ -1,0 +1,201 @@
+// Recording a finished attempt: the one store operation every path uses (in-process calls, carrier webhooks,
+// carrier lookups, refusals). Modelled on a job queue's atomic "move to finished" that checks the job's lock token.
+
+import { toInt } from "../../db/columns";
+import type { Tx } from "../../db/db";
+import type { ExecutionEventPublisher } from "../../pubsub/execution-events";
+import { ExecutionContactStatus as C, ExecutionStatus as S } from "../execution/execution.entity";
+import { CONTACT_TRANSITIONS, sqlList } from "../execution/execution-lifecycle";
+import { CounterDelta, finishIfDone, moveCounters, publishAfterCommit, readExecutionForUpdate } from "../execution/execution.store";
+import type { RetryStrategy } from "../program/retry-strategy.types";
+import type { CallOutcome, FlowOutcome } from "../telephony/call-outcome";
+import { ContactMove, marks, moveInProgressContacts } from "./dispatch.store";
+import { decideAfterAttempt } from "./retry-policy";
+
+/** What one attempt came to, from whichever process learnt it. */
+export interface FinishedAttempt {
+  /** The attempt id: the claim token of the claim that placed the call. */
+  attemptId: string;
+  executionId: string;
+  contactId: string;
+  outcome: CallOutcome;
+  failureReason: string | null;
+  flowOutcome: FlowOutcome | null;
+  answeredAt: Date | null;
+  endedAt: Date;
+  path: string[];
+  variables: Record<string, unknown>;
+}
+
+export interface CompletionReport {
+  /** Attempts written as results of their own claim. */
+  recorded: number;
+  /** Results that arrived after their attempt was closed another way (and rewrote it). */
+  late: number;
+  /** Contacts a late answer by a person moved to completed. */
+  corrected: number;
+  /** Results for attempts already recorded (a repeated callback): nothing changed. */
+  ignored: number;
+}
+
+/**
+ * Where a contact goes after an attempt: the retry strategy's decision, except that after a cancel or stop a
+ * retry that is still due makes the contact skipped (it has no final outcome and never will).
+ */
+export function decideMove(strategy: RetryStrategy, status: S, contactId: string, attemptNumber: number, outcome: CallOutcome, endedAt: Date): ContactMove {
+  const decision = decideAfterAttempt(strategy, attemptNumber, outcome, endedAt);
+  switch (decision.kind) {
+    case "completed":
+      return { contactId, to: C.COMPLETED, outcome, nextAttemptAt: null };
+    case "failed":
+      return { contactId, to: C.FAILED, outcome, nextAttemptAt: null };
+    case "retry":
+      return status === S.CANCELLED || status === S.STOPPED
+        ? { contactId, to: C.SKIPPED, outcome, nextAttemptAt: null }
+        : { contactId, to: C.PENDING, outcome, nextAttemptAt: decision.nextAttemptAt.getTime() };
+  }
+}
+
+const RESULT_COLUMNS = ["outcome", "failure_reason", "flow_outcome", "answered_at", "ended_at", "duration_ms", "path", "variables"] as const;
+/** Closed by a guess (its process went silent): a real result may still replace it. */
+const GUESSED = "lease_expired";
+
+interface AttemptRow {
+  id: string;
+  contactId: string;
+  attemptNumber: number;
+  startedAt: number;
+  outcome: string | null;
+  failureReason: string | null;
+}
+
+/**
+ * Records finished attempts, per execution in id order, in the caller's transaction. For each execution: lock its
+ * row first (the lock order of every writer: execution, contacts, attempts), then the contacts and attempts;
+ * a result whose attempt still holds its contact's claim moves the contact as the retry strategy says; a result
+ * that arrives after its claim was lost (the lease ran out and the contact was reclaimed) still rewrites its
+ * attempt, and a person's answer then completes the contact wherever it stood, so nobody who answered is dialled
+ * again. Counters, `sequence` and the end-of-execution rule move in the same transaction; the snapshot is published
+ * after commit.
+ */
+export async function completeAttempts(tx: Tx, items: FinishedAttempt[], now: Date, events: ExecutionEventPublisher): Promise<CompletionReport> {
+  const report: CompletionReport = { recorded: 0, late: 0, corrected: 0, ignored: 0 };
+  const byExecution = new Map<string, FinishedAttempt[]>();
+  for (const item of items) byExecution.set(item.executionId, [...(byExecution.get(item.executionId) ?? []), item]);
+
+  for (const executionId of [...byExecution.keys()].sort()) {
+    const list = byExecution.get(executionId)!;
+    const exec = await readExecutionForUpdate(tx, executionId);
+    if (!exec) {
+      report.ignored += list.length;
+      continue;
+    }
+    const contacts = await lockContacts(tx, executionId, [...new Set(list.map((i) => i.contactId))]);
+    const attempts = await lockAttempts(tx, executionId, list.map((i) => i.attemptId));
+
+    const moves: ContactMove[] = [];
+    const corrections = new Map<string, C>();
+    const writes: Array<{ row: AttemptRow; item: FinishedAttempt }> = [];
+    for (const item of list) {
+      const row = attempts.get(item.attemptId);
+      const open = row?.outcome === null;
+      const replaceable = row?.failureReason === GUESSED && item.failureReason !== "aborted" && item.failureReason !== GUESSED;
+      if (!row || row.contactId !== item.contactId || (!open && !replaceable)) {
+        report.ignored++;
+        continue;
+      }
+      attempts.delete(item.attemptId); // one result per attempt in a batch
+      writes.push({ row, item });
+      const contact = contacts.get(item.contactId);
+      if (open && contact?.status === C.IN_PROGRESS && contact.claimToken === row.id) {
+        moves.push(decideMove(exec.retryStrategy, exec.status, item.contactId, row.attemptNumber, item.outcome, item.endedAt));
+        report.recorded++;
+        continue;
+      }
+      report.late++;
+      if (item.outcome === "completed" && contact && (CONTACT_TRANSITIONS.correct.from as readonly C[]).includes(contact.status) && !corrections.has(item.contactId)) {
+        corrections.set(item.contactId, contact.status);
+      }
+    }
+    if (writes.length === 0) continue;
+
+    await writeResults(tx, writes);
+    const delta = await moveInProgressContacts(tx, executionId, moves);
+    if (-(delta[C.IN_PROGRESS] ?? 0) !== moves.length) throw new Error(`completion moved ${-(delta[C.IN_PROGRESS] ?? 0)} of ${moves.length} locked contacts`);
+    if (corrections.size > 0) {
+      addDelta(delta, await correctContacts(tx, executionId, corrections));
+      report.corrected += corrections.size;
+    }
+    await moveCounters(tx, executionId, delta, now);
+    const finished = await finishIfDone(tx, executionId, now);
+    await publishAfterCommit(tx, events, executionId, finished ? "status" : "progress");
+  }
+  return report;
+}
+
+async function lockContacts(tx: Tx, executionId: string, contactIds: string[]): Promise<Map<string, { status: C; claimToken: string | null }>> {
+  const rows = await tx.query<Record<string, unknown>>(
+    `SELECT contact_id, status, claim_token FROM execution_contacts WHERE execution_id = ? AND contact_id IN (${marks(contactIds.length)})${tx.dialect.lock()}`,
+    [executionId, ...contactIds],
+  );
+  return new Map(rows.map((r) => [String(r.contact_id), { status: r.status as C, claimToken: (r.claim_token as string | null) ?? null }]));
+}
+
+async function lockAttempts(tx: Tx, executionId: string, attemptIds: string[]): Promise<Map<string, AttemptRow>> {
+  const rows = await tx.query<Record<string, unknown>>(
+    `SELECT id, contact_id, attempt_number, started_at, outcome, failure_reason FROM call_attempts
+     WHERE execution_id = ? AND id IN (${marks(attemptIds.length)})${tx.dialect.lock()}`,
+    [executionId, ...attemptIds],
+  );
+  return new Map(
+    rows.map((r) => [
+      String(r.id),
+      {
+        id: String(r.id),
+        contactId: String(r.contact_id),
+        attemptNumber: toInt(r.attempt_number),
+        startedAt: toInt(r.started_at),
+        outcome: (r.outcome as string | null) ?? null,
+        failureReason: (r.failure_reason as string | null) ?? null,
+      },
+    ]),
+  );
+}
+
+async function writeResults(tx: Tx, writes: Array<{ row: AttemptRow; item: FinishedAttempt }>): Promise<void> {
+  const params = writes.flatMap(({ row, item }) => [
+    row.id,
+    item.outcome,
+    item.failureReason,
+    item.flowOutcome,
+    item.answeredAt?.getTime() ?? null,
+    item.endedAt.getTime(),
+    Math.max(0, item.endedAt.getTime() - row.startedAt),
+    JSON.stringify(item.path),
+    JSON.stringify(item.variables),
+  ]);
+  await tx.execute(
+    tx.dialect.updateFromRows("call_attempts", "id", RESULT_COLUMNS, writes.length, `(t.outcome IS NULL OR t.failure_reason = '${GUESSED}')`),
+    params,
+  );
+}
+
+/** A person answered after all: the contact is completed wherever it stood (its claim, if any, is dropped). */
+async function correctContacts(tx: Tx, executionId: string, previous: Map<string, C>): Promise<CounterDelta> {
+  const ids = [...previous.keys()];
+  const t = CONTACT_TRANSITIONS.correct;
+  const changed = await tx.execute(
+    `UPDATE execution_contacts SET status = '${t.to}', last_outcome = 'completed', next_attempt_at = NULL,
+       lease_expires_at = NULL, claimed_by = NULL, claim_token = NULL
+     WHERE execution_id = ? AND status IN (${sqlList(t.from)}) AND contact_id IN (${marks(ids.length)})`,
+    [executionId, ...ids],
+  );
+  if (changed !== ids.length) throw new Error(`correction changed ${changed} of ${ids.length} locked contacts`);
+  const delta: CounterDelta = { [t.to]: ids.length };
+  for (const status of previous.values()) delta[status] = (delta[status] ?? 0) - 1;
+  return delta;
+}
+
+function addDelta(into: CounterDelta, more: CounterDelta): void {
+  for (const [status, n] of Object.entries(more) as Array<[C, number]>) into[status] = (into[status] ?? 0) + n;
+}
