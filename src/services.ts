@@ -1,6 +1,7 @@
 import type { Db } from "./db/db";
 import { AudienceService } from "./modules/audience/audience.service";
 import { ContactService } from "./modules/contact/contact.service";
+import { DidService } from "./modules/did/did.service";
 import { ExecutionService } from "./modules/execution/execution.service";
 import { FlowService } from "./modules/flow/flow.service";
 import { OrganizationService } from "./modules/organization/organization.service";
@@ -12,6 +13,7 @@ import type { Clock } from "./shared/clock";
 export interface Services {
   organizations: OrganizationService;
   contacts: ContactService;
+  dids: DidService;
   audiences: AudienceService;
   flows: FlowService;
   programs: ProgramService;
@@ -22,6 +24,7 @@ export function createServices(db: Db, clock: Clock, events: ExecutionEventPubli
   return {
     organizations: new OrganizationService(db, clock),
     contacts: new ContactService(db, clock),
+    dids: new DidService(db, clock),
     audiences: new AudienceService(db, clock),
     flows: new FlowService(db, clock),
     programs: new ProgramService(db, clock),

@@ -1,6 +1,6 @@
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import type { Tx } from "../../db/db";
-import { DomainError } from "../../shared/errors";
+import { EmptyDidPoolError } from "../did/did.service";
 import { marks } from "./dispatch.store";
 
 // Caller-ID rotation: each call takes the least recently used active DID of its program's pool for that execution,
@@ -10,12 +10,6 @@ import { marks } from "./dispatch.store";
 /** The caller ID the simulator shows when a program has no DID pool. */
 export const SIMULATOR_CALLER_ID = "+15005550006";
 
-/** No active caller ID to call from (the pool is empty or every DID in it is inactive). */
-export class NoCallerIdError extends DomainError {
-  constructor(programId: string) {
-    super("EMPTY_DID_POOL", `Program ${programId} has no active DID in its pool to call from`);
-  }
-}
 
 interface PoolDid {
   id: string;
@@ -43,7 +37,7 @@ function countryOf(e164: string): string | null {
 /**
  * Picks a caller ID for each of `phones` (in order) and records the use, in the claim's transaction (which holds
  * the execution row, so concurrent claimers of one execution take turns). Without a pool: `fallback`, or
- * NoCallerIdError when the provider needs a real DID.
+ * EmptyDidPoolError when the provider needs a real DID.
  */
 export async function pickCallerIds(
   tx: Tx,
@@ -65,7 +59,7 @@ export async function pickCallerIds(
     for (const r of rows) pool.push({ id: String(r.id), number: String(r.number), country: String(r.country), lastUsedAt: r.last_used_at == null ? 0 : Number(r.last_used_at) });
   }
   if (pool.length === 0) {
-    if (fallback === null) throw new NoCallerIdError(e.programId);
+    if (fallback === null) throw new EmptyDidPoolError(e.programId);
     return phones.map(() => fallback);
   }
 

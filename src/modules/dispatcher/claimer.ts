@@ -2,7 +2,9 @@ import type { Db } from "../../db/db";
 import type { ExecutionEventPublisher } from "../../pubsub/execution-events";
 import type { Clock } from "../../shared/clock";
 import { ExecutionContactStatus as C, ExecutionStatus as S, ProgramExecution } from "../execution/execution.entity";
-import { moveCounters, publishAfterCommit, readExecutionForUpdate } from "../execution/execution.store";
+import type { Logger } from "../../shared/logger";
+import { EmptyDidPoolError } from "../did/did.service";
+import { moveCounters, publishAfterCommit, readExecutionForUpdate, transitionExecution } from "../execution/execution.store";
 import { pickCallerIds } from "./caller-ids";
 import { ClaimedContact, claimDueContacts } from "./dispatch.store";
 
@@ -18,6 +20,7 @@ export interface ClaimerOptions {
   db: Db;
   clock: Clock;
   events: ExecutionEventPublisher;
+  logger: Logger;
   leaseMs: number;
   /** Owner stamped on claims. */
   owner: string;
@@ -34,6 +37,20 @@ export class Claimer {
   constructor(private readonly o: ClaimerOptions) {}
 
   async claim(executionId: string, want: number): Promise<Claim | null> {
+    try {
+      return await this.claimIn(executionId, want);
+    } catch (err) {
+      if (!(err instanceof EmptyDidPoolError)) throw err;
+      // Every DID of the pool was deactivated or removed mid-run: not the contacts' fault.
+      this.o.logger.error({ executionId, err }, "no active caller ID to call from: pausing the execution");
+      await this.o.db.transaction(async (tx) => {
+        if (await transitionExecution(tx, executionId, "pause", this.o.clock.now(), "provider")) await publishAfterCommit(tx, this.o.events, executionId, "status");
+      });
+      return null;
+    }
+  }
+
+  private claimIn(executionId: string, want: number): Promise<Claim | null> {
     const leaseUntil = Date.now() + this.o.leaseMs;
     return this.o.db.transaction(async (tx) => {
       const exec = await readExecutionForUpdate(tx, executionId);
