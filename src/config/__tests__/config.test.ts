@@ -17,6 +17,9 @@ describe("loadConfig", () => {
       drainMs: 30000,
       pollMs: 200,
       redisPrefix: "voicecast:",
+      publicUrl: null,
+      callsPerSecond: null,
+      twilio: null,
     });
   });
 
@@ -37,7 +40,7 @@ describe("loadConfig", () => {
         REDIS_URL: "http://nope",
         VOICECAST_ROLES: "api,web",
         VOICECAST_SIM_CALL_MS: "-5",
-        VOICECAST_TELEPHONY: "twilio",
+        VOICECAST_TELEPHONY: "sip",
         VOICECAST_LEASE_MS: "10",
       });
     } catch (e) {
@@ -49,6 +52,15 @@ describe("loadConfig", () => {
       expect(message).toContain(name);
     }
     expect(message).not.toContain("VOICECAST_POLL_MS");
+  });
+
+  it("a carrier needs its account and public URL: every missing one is named", () => {
+    expect(() => loadConfig({ VOICECAST_TELEPHONY: "twilio", TWILIO_ACCOUNT_SID: "AC1" })).toThrow(
+      /TWILIO_AUTH_TOKEN: is required when VOICECAST_TELEPHONY=twilio\n\s+VOICECAST_PUBLIC_URL: is required/,
+    );
+    const c = loadConfig({ VOICECAST_TELEPHONY: "twilio", TWILIO_ACCOUNT_SID: "AC1", TWILIO_AUTH_TOKEN: "t", VOICECAST_PUBLIC_URL: "https://calls.example.com/", VOICECAST_CALLS_PER_SECOND: "5" });
+    expect(c).toMatchObject({ publicUrl: "https://calls.example.com", callsPerSecond: 5, twilio: { accountSid: "AC1", authToken: "t", apiUrl: "https://api.twilio.com" } });
+    expect(() => loadConfig({ VOICECAST_CALLS_PER_SECOND: "0" })).toThrow(/VOICECAST_CALLS_PER_SECOND: must be a positive number/);
   });
 
   it("rejects a database URL without a database name", () => {
