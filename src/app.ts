@@ -58,8 +58,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const bus: EventBus = config.redisUrl
     ? await RedisEventBus.connect({ url: config.redisUrl, prefix: config.redisPrefix, logger })
     : new InProcessEventBus((msg, err) => logger.error({ err }, msg));
-  const services = createServices(db, clock, bus);
   const telephony = createTelephony(config, clock);
+  const services = createServices(db, clock, bus, { carrier: telephony.carrier !== undefined });
   let pacerRedis: Redis | null = null;
 
   const app: App = {

@@ -20,14 +20,20 @@ export interface Services {
   executions: ExecutionService;
 }
 
-export function createServices(db: Db, clock: Clock, events: ExecutionEventPublisher): Services {
+export interface ServiceOptions {
+  /** Calls go through a carrier (real caller IDs and carrier-playable audio are then required at launch). */
+  carrier: boolean;
+}
+
+export function createServices(db: Db, clock: Clock, events: ExecutionEventPublisher, options: ServiceOptions = { carrier: false }): Services {
+  const dids = new DidService(db, clock);
   return {
     organizations: new OrganizationService(db, clock),
     contacts: new ContactService(db, clock),
-    dids: new DidService(db, clock),
+    dids,
     audiences: new AudienceService(db, clock),
     flows: new FlowService(db, clock),
     programs: new ProgramService(db, clock),
-    executions: new ExecutionService(db, clock, events),
+    executions: new ExecutionService(db, clock, events, options.carrier ? dids : null),
   };
 }

@@ -15,7 +15,8 @@ import {
 } from "../../shared/errors";
 import { Page, pageOf, parsePage } from "../../shared/pagination";
 import { isUuid, parseInput, zDate } from "../../shared/validation";
-import { FlowRecord } from "../flow/flow.entity";
+import { DidService, EmptyDidPoolError } from "../did/did.service";
+import { FlowRecord, FlowVersion } from "../flow/flow.entity";
 import { Program, ProgramStatus } from "../program/program.entity";
 import { checkWindow } from "../program/program.service";
 import { CallAttempt, ExecutionContact, ExecutionContactStatus, ExecutionStatus, ProgramExecution } from "./execution.entity";
@@ -49,6 +50,8 @@ export class ExecutionService {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly events: ExecutionEventPublisher,
+    /** Set when calls go through a carrier: a launch then needs an active DID and carrier-playable audio. */
+    private readonly carrierDids: DidService | null = null,
   ) {}
 
   /**
@@ -80,6 +83,7 @@ export class ExecutionService {
         if (key) await this.expireIdempotencyKey(tx, programId, key, now);
         const flow = await tx.manager.findOneBy(FlowRecord, { id: program.flowId, organizationId });
         if (!flow) throw new ValidationError(`flow ${program.flowId} no longer exists`, "flowId");
+        if (this.carrierDids) await this.checkCarrierReady(tx, program, flow);
         const id = randomUUID();
         const execution = tx.manager.create(ProgramExecution, {
           id,
@@ -239,6 +243,19 @@ export class ExecutionService {
 
   private publishAfterCommit(tx: Tx, id: string, kind: ExecutionChangeKind): Promise<ProgramExecution> {
     return publishAfterCommit(tx, this.events, id, kind);
+  }
+
+  /** A carrier calls from a DID the organization owns, and can only play audio it can fetch. */
+  private async checkCarrierReady(tx: Tx, program: Program, flow: FlowRecord): Promise<void> {
+    if (!(await this.carrierDids!.hasActive(tx, program.organizationId, program.didPool ?? []))) throw new EmptyDidPoolError(program.id);
+    const version = await tx.manager.findOneBy(FlowVersion, { flowId: flow.id, version: flow.version });
+    const withFile = version?.nodes.find((n) => n.type === "play" && n.config.audioItems.some((item) => item.type === "audioFile"));
+    if (withFile) {
+      throw new ValidationError(
+        `node ${JSON.stringify(withFile.id)} plays an audioFile item, which a carrier cannot fetch (there is no audio library yet): use tts or audioUrl items`,
+        "flowId",
+      );
+    }
   }
 
   private async byIdempotencyKey(programId: string, key: string, now: Date): Promise<ProgramExecution | null> {
