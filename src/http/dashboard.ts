@@ -23,7 +23,8 @@ function sendError(res: express.Response, err: DomainError): void {
 export function mountDashboard(app: express.Express, dir: string = DASHBOARD_DIR): void {
   const index = join(dir, "index.html");
   app.get("/", (_req, res) => res.redirect(302, "/dashboard/"));
-  app.get("/dashboard", (_req, res) => res.redirect(301, "/dashboard/"));
+  // Routing ignores a trailing slash: only the bare path is redirected, or "/dashboard/" would loop.
+  app.get("/dashboard", (req, res, next) => (req.path === "/dashboard" ? res.redirect(301, "/dashboard/") : next()));
   app.use(
     "/dashboard/assets",
     // File names carry a content hash: cache them for good.

@@ -5,7 +5,7 @@ import {
   ClientExecutionContactsDocument,
   ExecutionContactStatus,
 } from "../../client/generated/graphql";
-import type { Snapshot } from "../../client/progress";
+import { isFinished, type Snapshot } from "../../client/progress";
 import { messageOf, useQuery, useThrottled } from "../hooks";
 import { useSession } from "../session";
 
@@ -31,9 +31,11 @@ export function ContactsByStatus(props: { execution: Snapshot }) {
   const [status, setStatus] = useState<ExecutionContactStatus | null>(null);
   const [page, setPage] = useState(1);
   const contacts = useQuery(ClientExecutionContactsDocument, { executionId: e.id, status, page, limit: PAGE_SIZE }, `${e.id}|${status}|${page}`);
-  // At most one refresh every 2 s however fast events come.
+  // At most one refresh every 2 s however fast events come; at once when the execution has finished.
   const refresh = useThrottled(contacts.refetch, 2_000);
+  const finished = isFinished(e);
   useEffect(() => refresh(), [e.sequence, refresh]);
+  useEffect(() => void (finished && contacts.refetch()), [finished, contacts.refetch]);
   const meta = contacts.data?.executionContacts.meta;
   return (
     <section class="panel" aria-labelledby="contacts-title">
