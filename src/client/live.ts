@@ -61,7 +61,10 @@ export function createLiveClient(opts: LiveClientOptions): Client {
         if (code === BAD_KEY_CLOSE_CODE) {
           refused = true;
           opts.onState?.("refused", { code, reason: (event as { reason?: string }).reason });
-        } else if (!refused) opts.onState?.(everConnected ? "reconnecting" : "connecting", { code });
+        } else if (!refused && code !== 1000) {
+          // 1000 is a normal close: the client was disposed, or it had nothing left to follow.
+          opts.onState?.(everConnected ? "reconnecting" : "connecting", { code });
+        }
       },
     },
   };

@@ -44,16 +44,18 @@ export function watchExecution(target: ApiTarget, executionId: string, out: Watc
     const rate = new RateMeter();
     let shown: Snapshot | null = null;
     let lineOpen = false;
+    let done = false;
     const client = createLiveClient({
       url: webSocketUrl(target.url),
       apiKey: target.key,
       webSocketImpl: WebSocket,
       retryAttempts: 10,
       onState: (state) => {
-        if (state === "reconnecting" && shown) draw(`(reconnecting…) ${progressLine(shown, rate.perSecond())}`);
+        if (state === "reconnecting" && shown && !done) draw(`(reconnecting…) ${progressLine(shown, rate.perSecond())}`);
       },
     });
     const finish = (fn: () => void) => {
+      done = true;
       if (lineOpen && out.isTTY) out.write("\n");
       lineOpen = false;
       void client.dispose();

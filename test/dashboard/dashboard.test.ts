@@ -47,7 +47,7 @@ describeWithBrowser("dashboard in Chromium", () => {
     await error.waitFor();
     expect(await error.textContent()).toMatch(/refused.*401 UNAUTHENTICATED/);
     // Nothing was kept: a reload asks again.
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.evaluate<number>("sessionStorage.length")).toBe(0);
     await screenshot(page, "dashboard-sign-in-refused.png");
   });
 
@@ -78,7 +78,7 @@ describeWithBrowser("dashboard in Chromium", () => {
     await phone.waitForSelector(`tr[data-execution-id="${executionId}"]`);
     await phone.goto(`${server.url}/dashboard/executions/${executionId}`);
     await phone.waitForSelector('[data-counter="contactsCompleted"]');
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await phone.evaluate<number>("document.documentElement.scrollWidth - window.innerWidth");
     expect(overflow).toBeLessThanOrEqual(0);
     await screenshot(phone, "dashboard-execution-phone.png");
   });
@@ -126,7 +126,7 @@ describeWithBrowser("dashboard in Chromium", () => {
     const page = await newPage();
     await signIn(page, server.url, server.key, `/dashboard/executions/${executionId}`);
     await page.waitForSelector('[data-field="status"][data-value="RUNNING"]');
-    await page.evaluate(() => ((window as unknown as { loaded: boolean }).loaded = true));
+    await page.evaluate("window.loadedOnce = true");
 
     await server.stop();
     await page.waitForSelector('[data-connection="reconnecting"]');
@@ -138,6 +138,6 @@ describeWithBrowser("dashboard in Chromium", () => {
     await eventually(() => pageCounters(page), (c) => JSON.stringify(c) === JSON.stringify(restCounters(final.body)), "the page to show the final counters");
     expect(Number(await page.textContent('[data-field="sequence"]'))).toBe(final.body.sequence);
     // The same document: it was never reloaded.
-    expect(await page.evaluate(() => (window as unknown as { loaded?: boolean }).loaded)).toBe(true);
+    expect(await page.evaluate<boolean>("window.loadedOnce === true")).toBe(true);
   });
 });
