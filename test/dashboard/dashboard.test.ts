@@ -71,6 +71,9 @@ describeWithBrowser("dashboard in Chromium", () => {
     await page.waitForSelector(".attempts li");
     expect(await page.textContent(".attempts li")).toMatch(/#1 (completed|voicemail|noAnswer|busy|rejected)/);
     await screenshot(page, "dashboard-execution-finished.png");
+    await page.click('a:has-text("Executions") >> nth=0');
+    await page.waitForSelector(`tr[data-execution-id="${executionId}"]`);
+    await screenshot(page, "dashboard-executions.png");
 
     // The list shows it among the recent ones; at phone width everything still fits the viewport.
     const phone = await newPage({ width: 390, height: 844 });
@@ -89,6 +92,17 @@ describeWithBrowser("dashboard in Chromium", () => {
     const page = await newPage();
     await signIn(page, server.url, server.key, `/dashboard/executions/${executionId}`);
     await page.waitForSelector('[data-field="status"][data-value="RUNNING"]');
+
+    // Launching the same program again from the Programs page is refused with the API's conflict message.
+    const programs = await newPage();
+    await signIn(programs, server.url, server.key, "/dashboard/programs");
+    const row = programs.locator(`tr[data-program-id="${programId}"]`);
+    await row.locator('[data-action="launch"] button').click();
+    await row.locator('[data-confirm="launch"]').click();
+    const conflict = row.locator('[data-error="launch"]');
+    await conflict.waitFor();
+    expect(await conflict.textContent()).toBe("Program already has a running execution");
+    await screenshot(programs, "dashboard-programs-launch-refused.png");
 
     // Every action asks first; keyboard reaches it.
     await page.focus('[data-action="pause"] button');
