@@ -8,6 +8,9 @@ import { OrganizationService } from "./modules/organization/organization.service
 import { DomainError } from "./shared/errors";
 import { systemClock } from "./shared/clock";
 import { serve } from "./main";
+import { activeExecutionsTable } from "./terminal/executions-table";
+import { apiTarget, TerminalError } from "./terminal/options";
+import { summaryLines, watchExecution } from "./terminal/watch";
 
 /** Opens the configured database, migrated, for one CLI command. */
 async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
@@ -60,8 +63,29 @@ apikey
     }),
   );
 
+const apiFlags = "--url and --key default to VOICECAST_URL (else http://localhost:4000) and VOICECAST_API_KEY";
+
+program
+  .command("watch <executionId>")
+  .description(`follow one execution live until it is finished; ${apiFlags}`)
+  .option("--url <url>", "base URL of the API")
+  .option("--key <key>", "API key")
+  .action(async (executionId: string, flags: { url?: string; key?: string }) => {
+    const out = { write: (t: string) => process.stdout.write(t), isTTY: Boolean(process.stdout.isTTY) };
+    const final = await watchExecution(apiTarget(flags), executionId, out);
+    for (const line of summaryLines(final)) console.log(line);
+  });
+
+program
+  .command("executions")
+  .description(`the organization's active executions as a table; ${apiFlags}`)
+  .option("--url <url>", "base URL of the API")
+  .option("--key <key>", "API key")
+  .action(async (flags: { url?: string; key?: string }) => console.log(await activeExecutionsTable(apiTarget(flags))));
+
 program.parseAsync(process.argv).catch((err) => {
-  if (err instanceof ConfigError || err instanceof DomainError) console.error(err.message);
+  if (err instanceof TerminalError) console.error(`voicecast: ${err.message}`);
+  else if (err instanceof ConfigError || err instanceof DomainError) console.error(err.message);
   else console.error(err);
   process.exit(1);
 });

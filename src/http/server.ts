@@ -12,6 +12,7 @@ import type { ExecutionFeeds } from "../pubsub/execution-feeds";
 import type { Services } from "../services";
 import type { Logger } from "../shared/logger";
 import { apiKeyFrom } from "./auth";
+import { mountDashboard } from "./dashboard";
 import { formatGraphQLError } from "./error-mapping";
 import type { GraphQLContext } from "./graphql-context";
 import { createSharedSubscribe, DocumentCache } from "./subscription-execution";
@@ -139,6 +140,7 @@ export async function createHttpService(deps: HttpDeps): Promise<HttpService> {
 
   deps.mountRest?.(app);
   deps.mountTelephony?.(app);
+  mountDashboard(app);
 
   let stopping: Promise<void> | null = null;
   return {
