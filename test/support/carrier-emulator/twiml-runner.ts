@@ -114,7 +114,7 @@ async function runVerb(engine: CallEngine, call: Call, gen: number, v: Verb, doc
       return wait(seconds(v.attrs.length, 1) * t.secondMs);
     case "Hangup":
     case "Reject":
-      engine.end(call, "completed", "caller");
+      engine.flowFinished(call);
       return "stop";
     case "Redirect": {
       const url = resolveUrl(engine, call, v.text, docUrl);
