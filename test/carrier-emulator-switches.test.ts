@@ -37,11 +37,13 @@ async function failure(p: Promise<unknown>): Promise<{ status?: number; code?: n
 
 const statusCallbacks = (sid: string) => app.requestsFor(sid, "/status");
 
-/** Waits (polling the emulator's call log) until a call reaches a status. */
-async function untilStatus(sid: string, status: string, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (emulator.call(sid)?.status !== status) {
-    if (Date.now() > until) throw new Error(`call ${sid} is ${emulator.call(sid)?.status}, not ${status}`);
+/** Waits (polling the emulator's call log) until a call reaches a status, or runs a verb. */
+async function until(sid: string, what: { status?: string; verb?: string }, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const log = emulator.call(sid);
+    if (log && (!what.status || log.status === what.status) && (!what.verb || log.verbs.includes(what.verb))) return;
+    if (Date.now() > deadline) throw new Error(`call ${sid} never got to ${JSON.stringify(what)}: ${JSON.stringify(log)}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -55,6 +57,8 @@ beforeAll(async () => {
 
 afterEach(async () => {
   emulator.resetSwitches();
+  emulator.setTiming({ answerMs: 20, callMs: null });
+  app.route("/voice", `<Response><Say>Hello</Say></Response>`);
   await emulator.idle();
   expect(app.requests.filter((r) => !r.signatureValid)).toEqual([]);
 });
@@ -70,7 +74,7 @@ describe("REST lookups and hang-ups", () => {
     const to = number(1);
     const before = new Date(Date.now() - 1000);
     const c = await place(to);
-    await untilStatus(c.sid, "ringing");
+    await until(c.sid, { status: "ringing" });
     const ringing = await client.calls(c.sid).fetch();
     expect(ringing).toMatchObject({ sid: c.sid, status: "ringing", to, duration: null, endTime: null });
     expect(ringing.startTime).toBeInstanceOf(Date);
@@ -99,7 +103,7 @@ describe("REST lookups and hang-ups", () => {
   it("hangs up a live call with Status=completed, cancels a ringing one, and refuses to change an ended one", async () => {
     app.route("/voice", `<Response><Pause length="1000"/></Response>`);
     const live = await place(number(3));
-    await untilStatus(live.sid, "in-progress");
+    await until(live.sid, { status: "in-progress" });
     expect((await client.calls(live.sid).fetch()).status).toBe("in-progress");
     expect((await client.calls(live.sid).update({ status: "completed" })).status).toBe("completed");
     expect(await emulator.callSettled(live.sid)).toMatchObject({ status: "completed", hangupBy: "api" });
@@ -107,20 +111,19 @@ describe("REST lookups and hang-ups", () => {
 
     app.route("/moved", `<Response><Say>moved</Say><Hangup/></Response>`);
     const redirected = await place(number(2));
-    await untilStatus(redirected.sid, "in-progress");
+    await until(redirected.sid, { verb: "Pause" });
     await client.calls(redirected.sid).update({ url: `${app.baseUrl}/moved`, method: "POST" });
     expect(await emulator.callSettled(redirected.sid)).toMatchObject({ status: "completed", hangupBy: "caller", verbs: ["Pause", "Say", "Hangup"] });
     expect(app.requestsFor(redirected.sid, "/moved")).toHaveLength(1);
 
     emulator.setTiming({ answerMs: 5_000 });
     const ringing = await place(number(4));
-    await untilStatus(ringing.sid, "ringing");
+    await until(ringing.sid, { status: "ringing" });
     expect((await client.calls(ringing.sid).update({ status: "canceled" })).status).toBe("canceled");
     emulator.setTiming({ answerMs: 20 });
     expect(await emulator.callSettled(ringing.sid)).toMatchObject({ status: "canceled", answeredAtMs: null });
     expect(statusCallbacks(ringing.sid).map((r) => r.params.CallStatus)).toEqual(["initiated", "ringing", "canceled"]);
     expect(await failure(client.calls(ringing.sid).update({ status: "completed" }))).toMatchObject({ status: 400, code: 21220 });
-    app.route("/voice", `<Response><Say>Hello</Say></Response>`);
   });
 });
 
