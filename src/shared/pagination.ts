@@ -1,8 +1,8 @@
-import { z } from "zod";
+import type { z } from "zod";
+import { pageQuerySchema } from "./page.schema";
 import { parseInput } from "./validation";
 
-export const MAX_PAGE_LIMIT = 100;
-export const DEFAULT_PAGE_LIMIT = 20;
+export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from "./page.schema";
 
 export interface PageRequest {
   page: number;
@@ -24,24 +24,20 @@ export interface Page<T> {
   meta: PageMeta;
 }
 
-const pageSchema = z.object({
-  page: z.coerce.number({ message: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(1),
-  limit: z.coerce
-    .number({ message: "must be a whole number" })
-    .int("must be a whole number")
-    .min(1, "must be at least 1")
-    .max(MAX_PAGE_LIMIT, `must be at most ${MAX_PAGE_LIMIT}`)
-    .default(DEFAULT_PAGE_LIMIT),
-});
+/**
+ * Validates a listing's query: `page` (from 1), `limit` (1..100, default 20) and the filters its schema adds. Takes
+ * numbers or query-string text; null and "" count as absent.
+ */
+export function parseListing<S extends z.ZodType<{ page: number; limit: number }>>(schema: S, input: object): z.output<S> & PageRequest {
+  const clean = Object.fromEntries(Object.entries(input).map(([k, v]) => [k, v === null || v === "" ? undefined : v]));
+  const parsed = parseInput(schema, clean);
+  return { ...parsed, offset: (parsed.page - 1) * parsed.limit };
+}
 
-/** Validates `page` (from 1) and `limit` (1..100, default 20). Accepts numbers or query-string text. */
+/** Validates `page` and `limit` alone. */
 export function parsePage(input: { page?: unknown; limit?: unknown }): PageRequest {
-  const clean = {
-    page: input.page === null || input.page === "" ? undefined : input.page,
-    limit: input.limit === null || input.limit === "" ? undefined : input.limit,
-  };
-  const { page, limit } = parseInput(pageSchema, clean);
-  return { page, limit, offset: (page - 1) * limit };
+  const { page, limit, offset } = parseListing(pageQuerySchema, { page: input.page, limit: input.limit });
+  return { page, limit, offset };
 }
 
 export function pageOf<T>(data: T[], total: number, req: PageRequest): Page<T> {

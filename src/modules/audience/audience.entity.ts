@@ -1,35 +1,39 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
 import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 import { DateColumn, IdColumn } from "../../db/columns";
+import { doc } from "../../shared/docs";
+import { audienceSchema } from "./audience.schema";
 
-@ObjectType()
+const a = (field: string) => ({ description: doc(audienceSchema, field) });
+
+@ObjectType({ description: doc(audienceSchema) })
 @Entity("audiences")
 @Index(["organizationId", "createdAt"])
 export class Audience {
-  @Field(() => ID)
+  @Field(() => ID, a("id"))
   @PrimaryColumn({ type: "varchar", length: 36 })
   id!: string;
 
   @IdColumn()
   organizationId!: string;
 
-  @Field()
+  @Field(a("name"))
   @Column({ type: "varchar", length: 200 })
   name!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, ...a("description") })
   @Column({ type: "varchar", length: 1000, nullable: true })
   description!: string | null;
 
   /** Counted from the membership table when read; not a column. */
-  @Field(() => Int)
+  @Field(() => Int, a("contactCount"))
   contactCount!: number;
 
-  @Field()
+  @Field(a("createdAt"))
   @DateColumn()
   createdAt!: Date;
 
-  @Field()
+  @Field(a("updatedAt"))
   @DateColumn()
   updatedAt!: Date;
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
 import { Db, Reader, Tx } from "../../db/db";
 import { insertRow } from "../../db/db";
 import { findOrgPage } from "../../db/org-page";
@@ -9,16 +8,7 @@ import { Page, pageOf, parsePage } from "../../shared/pagination";
 import { isUuid, parseInput } from "../../shared/validation";
 import { Contact } from "../contact/contact.entity";
 import { Audience, AudienceContact } from "./audience.entity";
-
-const audienceInputSchema = z.strictObject({
-  name: z.string({ message: "must be a string" }).trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
-  description: z.string({ message: "must be a string" }).max(1000, "must be at most 1000 characters").nullable().optional(),
-});
-const audiencePatchSchema = audienceInputSchema.partial();
-const contactIdsSchema = z
-  .array(z.string({ message: "must be a contact id" }), { message: "must be an array of contact ids" })
-  .min(1, "must hold at least one contact id")
-  .max(10_000, "must hold at most 10000 contact ids");
+import { audienceInputSchema, audiencePatchSchema, contactIdsSchema } from "./audience.schema";
 
 const CHUNK = 500;
 

@@ -7,7 +7,7 @@ import { FieldProblem, NotFoundError, ResourceInUseError, ValidationError } from
 import { Page, parsePage } from "../../shared/pagination";
 import { isUuid, parseInput, zodProblems } from "../../shared/validation";
 import { Contact } from "./contact.entity";
-import { contactInputSchema, contactPatchSchema, ContactInputData, MAX_UPSERT_ROWS } from "./contact.validation";
+import { contactInputSchema, contactPatchSchema, ContactInputData, MAX_UPSERT_ROWS } from "./contact.schema";
 
 const CHUNK = 500;
 

@@ -2,7 +2,9 @@ import { Arg, ID, Resolver, Root, Subscription } from "type-graphql";
 import type { SubscribeResolverData } from "type-graphql";
 import type { GraphQLContext } from "../../http/graphql-context";
 import type { ExecutionFeeds } from "../../pubsub/execution-feeds";
+import { doc } from "../../shared/docs";
 import { ProgramExecution } from "./execution.entity";
+import { executionListQuery, executionSchema } from "./execution.schema";
 
 type Data<Args> = SubscribeResolverData<unknown, Args, GraphQLContext>;
 
@@ -20,7 +22,7 @@ export class ExecutionProgressResolver {
       "The current snapshot at once, then one per committed change (counter-only changes at most once per VOICECAST_PROGRESS_INTERVAL_MS); completes after the finished snapshot (actualEndAt set).",
     subscribe: ({ args, context }: Data<{ executionId: string }>) => feeds(context).progress(context.organizationId, args.executionId),
   })
-  executionProgress(@Root() snapshot: ProgramExecution, @Arg("executionId", () => ID) _executionId: string): ProgramExecution {
+  executionProgress(@Root() snapshot: ProgramExecution, @Arg("executionId", () => ID, { description: doc(executionSchema, "id") }) _executionId: string): ProgramExecution {
     return snapshot;
   }
 
@@ -30,7 +32,7 @@ export class ExecutionProgressResolver {
   })
   executionsChanged(
     @Root() snapshot: ProgramExecution,
-    @Arg("programId", () => ID, { nullable: true }) _programId: string | null,
+    @Arg("programId", () => ID, { nullable: true, description: doc(executionListQuery, "programId") }) _programId: string | null,
   ): ProgramExecution {
     return snapshot;
   }

@@ -2,102 +2,115 @@ import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 import { DateColumn, IdColumn, JsonColumn } from "../../db/columns";
+import { doc } from "../../shared/docs";
 import type { RetryStrategy } from "../program/retry-strategy.types";
+import {
+  callAttemptSchema,
+  ExecutionContactStatus,
+  executionContactSchema,
+  executionContactStatusDocs,
+  executionSchema,
+  ExecutionStatus,
+  executionStatusDocs,
+} from "./execution.schema";
 
-export enum ExecutionStatus {
-  SCHEDULED = "scheduled",
-  RUNNING = "running",
-  PAUSED = "paused",
-  COMPLETED = "completed",
-  STOPPED = "stopped",
-  CANCELLED = "cancelled",
-}
-registerEnumType(ExecutionStatus, { name: "ExecutionStatus" });
+export { ExecutionContactStatus, ExecutionStatus };
 
-@ObjectType()
+// GraphQL descriptions come from the REST schemas (execution.schema.ts): one text per field for both doors.
+const e = (field: string) => ({ description: doc(executionSchema, field) });
+const ec = (field: string) => ({ description: doc(executionContactSchema, field) });
+const ca = (field: string) => ({ description: doc(callAttemptSchema, field) });
+
+registerEnumType(ExecutionStatus, {
+  name: "ExecutionStatus",
+  description: executionStatusDocs.intro,
+  valuesConfig: executionStatusDocs.valuesConfig,
+});
+
+@ObjectType({ description: doc(executionSchema) })
 @Entity("program_executions")
 @Index(["programId", "createdAt"])
 @Index(["organizationId", "status"])
 @Index(["status"])
 @Index(["programId", "idempotencyKey"], { unique: true })
 export class ProgramExecution {
-  @Field(() => ID)
+  @Field(() => ID, e("id"))
   @PrimaryColumn({ type: "varchar", length: 36 })
   id!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, e("programId"))
   @IdColumn()
   programId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, e("organizationId"))
   @IdColumn()
   organizationId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, e("audienceId"))
   @IdColumn()
   audienceId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, e("flowId"))
   @IdColumn()
   flowId!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, e("flowVersion"))
   @Column({ type: "int" })
   flowVersion!: number;
 
-  @Field(() => ExecutionStatus)
+  @Field(() => ExecutionStatus, e("status"))
   @Column({ type: "varchar", length: 16 })
   status!: ExecutionStatus;
 
-  @Field(() => Int)
+  @Field(() => Int, e("totalContacts"))
   @Column({ type: "int", default: 0 })
   totalContacts!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, e("contactsCompleted"))
   @Column({ type: "int", default: 0 })
   contactsCompleted!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, e("contactsFailed"))
   @Column({ type: "int", default: 0 })
   contactsFailed!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, e("contactsPending"))
   @Column({ type: "int", default: 0 })
   contactsPending!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, e("contactsInProgress"))
   @Column({ type: "int", default: 0 })
   contactsInProgress!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, e("contactsSkipped"))
   @Column({ type: "int", default: 0 })
   contactsSkipped!: number;
 
-  @Field()
+  @Field(e("scheduledStartAt"))
   @DateColumn()
   scheduledStartAt!: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, ...e("scheduledStopAt") })
   @DateColumn({ nullable: true })
   scheduledStopAt!: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, ...e("actualStartAt") })
   @DateColumn({ nullable: true })
   actualStartAt!: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, ...e("actualEndAt") })
   @DateColumn({ nullable: true })
   actualEndAt!: Date | null;
 
-  @Field()
+  @Field(e("createdAt"))
   @DateColumn()
   createdAt!: Date;
 
-  @Field()
+  @Field(e("updatedAt"))
   @DateColumn()
   updatedAt!: Date;
 
-  @Field(() => Int, { description: "Increases with every committed change; orders events." })
+  @Field(() => Int, e("sequence"))
   @Column({ type: "int", name: "sequence_no" })
   sequence!: number;
 
@@ -123,44 +136,41 @@ export class ProgramExecution {
 
 export type PauseReason = "manual" | "threshold" | "provider";
 
-export enum ExecutionContactStatus {
-  PENDING = "pending",
-  IN_PROGRESS = "inProgress",
-  COMPLETED = "completed",
-  FAILED = "failed",
-  SKIPPED = "skipped",
-}
-registerEnumType(ExecutionContactStatus, { name: "ExecutionContactStatus" });
+registerEnumType(ExecutionContactStatus, {
+  name: "ExecutionContactStatus",
+  description: executionContactStatusDocs.intro,
+  valuesConfig: executionContactStatusDocs.valuesConfig,
+});
 
 /** One row of an execution's audience snapshot; keyed (execution, contact) so launch copies it with INSERT … SELECT. */
-@ObjectType()
+@ObjectType({ description: doc(executionContactSchema) })
 @Entity("execution_contacts")
 @Index(["executionId", "status", "nextAttemptAt"])
 export class ExecutionContact {
   @PrimaryColumn({ type: "varchar", length: 36 })
   executionId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, ec("contactId"))
   @PrimaryColumn({ type: "varchar", length: 36 })
   contactId!: string;
 
-  @Field()
+  @Field(ec("primaryPhone"))
   @Column({ type: "varchar", length: 20 })
   primaryPhone!: string;
 
-  @Field(() => ExecutionContactStatus)
+  @Field(() => ExecutionContactStatus, ec("status"))
   @Column({ type: "varchar", length: 16 })
   status!: ExecutionContactStatus;
 
-  @Field(() => Int)
+  @Field(() => Int, ec("attempts"))
   @Column({ type: "int", default: 0 })
   attempts!: number;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, ...ec("nextAttemptAt") })
   @DateColumn({ nullable: true })
   nextAttemptAt!: Date | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, ...ec("lastOutcome") })
   @Column({ type: "varchar", length: 16, nullable: true })
   lastOutcome!: string | null;
 
@@ -180,70 +190,70 @@ export class ExecutionContact {
   providerFailures!: number;
 }
 
-@ObjectType()
+@ObjectType({ description: doc(callAttemptSchema) })
 @Entity("call_attempts")
 @Index(["executionId", "contactId", "attemptNumber"], { unique: true })
 @Index(["executionId", "startedAt"])
 @Index(["outcome", "lastEventAt"])
 export class CallAttempt {
-  @Field(() => ID)
+  @Field(() => ID, ca("id"))
   @PrimaryColumn({ type: "varchar", length: 36 })
   id!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, ca("executionId"))
   @IdColumn()
   executionId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, ca("contactId"))
   @IdColumn()
   contactId!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, ca("attemptNumber"))
   @Column({ type: "int" })
   attemptNumber!: number;
 
   /** NULL while the call runs. */
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, ...ca("outcome") })
   @Column({ type: "varchar", length: 16, nullable: true })
   outcome!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, ...ca("failureReason") })
   @Column({ type: "varchar", length: 64, nullable: true })
   failureReason!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, ...ca("flowOutcome") })
   @Column({ type: "varchar", length: 16, nullable: true })
   flowOutcome!: string | null;
 
-  @Field()
+  @Field(ca("startedAt"))
   @DateColumn()
   startedAt!: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, ...ca("answeredAt") })
   @DateColumn({ nullable: true })
   answeredAt!: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, ...ca("endedAt") })
   @DateColumn({ nullable: true })
   endedAt!: Date | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, ...ca("durationMs") })
   @Column({ type: "int", nullable: true })
   durationMs!: number | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, ...ca("path") })
   @JsonColumn({ nullable: true })
   path!: string[] | null;
 
-  @Field(() => GraphQLJSONObject, { nullable: true })
+  @Field(() => GraphQLJSONObject, { nullable: true, ...ca("variables") })
   @JsonColumn({ nullable: true })
   variables!: Record<string, unknown> | null;
 
-  @Field(() => String, { nullable: true, description: "The caller ID the call showed." })
+  @Field(() => String, { nullable: true, ...ca("fromNumber") })
   @Column({ type: "varchar", length: 20, nullable: true })
   fromNumber!: string | null;
 
-  @Field(() => String, { nullable: true, description: "The carrier's call id (null for the simulator)." })
+  @Field(() => String, { nullable: true, ...ca("providerCallId") })
   @Column({ type: "varchar", length: 64, nullable: true })
   providerCallId!: string | null;
 

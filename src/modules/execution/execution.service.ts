@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
 import { Db, Tx } from "../../db/db";
 import { insertRow } from "../../db/db";
 import { isUniqueViolation } from "../../db/db";
@@ -13,24 +12,19 @@ import {
   ProgramStatusConflictError,
   ValidationError,
 } from "../../shared/errors";
-import { Page, pageOf, parsePage } from "../../shared/pagination";
-import { isUuid, parseInput, zDate } from "../../shared/validation";
+import { Page, pageOf, parseListing } from "../../shared/pagination";
+import { isUuid, parseInput } from "../../shared/validation";
 import { DidService, EmptyDidPoolError } from "../did/did.service";
 import { FlowRecord, FlowVersion } from "../flow/flow.entity";
 import { Program, ProgramStatus } from "../program/program.entity";
 import { checkWindow } from "../program/program.service";
 import { CallAttempt, ExecutionContact, ExecutionContactStatus, ExecutionStatus, ProgramExecution } from "./execution.entity";
+import { callAttemptsQuery, executionContactsQuery, executionListQuery, launchInputSchema } from "./execution.schema";
 import { ACTIVE_STATUSES, canTransition, ExecutionAction, EXECUTION_TRANSITIONS } from "./execution-lifecycle";
 import { finishIfDone, publishAfterCommit, readExecution, skipPendingContacts, transitionExecution } from "./execution.store";
 
 /** An idempotency key answers with the same execution for this long. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
-
-const launchSchema = z.strictObject({
-  idempotencyKey: z.string({ message: "must be a string" }).trim().min(1, "must not be empty").max(200, "must be at most 200 characters").nullable().optional(),
-  startAt: zDate.nullable().optional(),
-  stopAt: zDate.nullable().optional(),
-});
 
 export interface LaunchOptions {
   idempotencyKey?: string | null;
@@ -60,7 +54,7 @@ export class ExecutionService {
    * execution per program" a database guarantee, also when launches race.
    */
   async launch(organizationId: string, programId: string, options: LaunchOptions = {}): Promise<ProgramExecution> {
-    const opts = parseInput(launchSchema, options);
+    const opts = parseInput(launchInputSchema, options);
     const now = this.clock.now();
     const program = isUuid(programId) ? await this.db.read((r) => r.manager.findOneBy(Program, { organizationId, id: programId })) : null;
     if (!program) throw new NotFoundError("Program", programId);
@@ -172,38 +166,34 @@ export class ExecutionService {
   }
 
   async list(organizationId: string, filter: ExecutionListFilter): Promise<Page<ProgramExecution>> {
-    const req = parsePage(filter);
-    if (filter.programId != null && !isUuid(filter.programId)) return pageOf([], 0, req);
+    const req = parseListing(executionListQuery, filter);
+    if (req.programId != null && !isUuid(req.programId)) return pageOf([], 0, req);
     return this.db.read(async (r) => {
       const qb = r.manager.createQueryBuilder(ProgramExecution, "e").where("e.organization_id = :org", { org: organizationId });
-      if (filter.programId) qb.andWhere("e.program_id = :programId", { programId: filter.programId });
-      if (filter.activeOnly) qb.andWhere("e.status IN (:...active)", { active: ACTIVE_STATUSES });
+      if (req.programId) qb.andWhere("e.program_id = :programId", { programId: req.programId });
+      if (req.activeOnly) qb.andWhere("e.status IN (:...active)", { active: ACTIVE_STATUSES });
       const [data, total] = await qb.orderBy("e.created_at", "DESC").addOrderBy("e.id", "DESC").skip(req.offset).take(req.limit).getManyAndCount();
       return pageOf(data, total, req);
     });
   }
 
   async listContacts(organizationId: string, executionId: string, filter: { status?: unknown; page?: unknown; limit?: unknown }): Promise<Page<ExecutionContact>> {
-    const req = parsePage(filter);
-    const status = filter.status == null || filter.status === "" ? null : String(filter.status);
-    const statuses = Object.values(ExecutionContactStatus) as string[];
-    if (status !== null && !statuses.includes(status)) throw new ValidationError(`must be one of ${statuses.join(", ")}`, "status");
+    const req = parseListing(executionContactsQuery, filter);
     await this.mustGet(organizationId, executionId);
     return this.db.read(async (r) => {
       const qb = r.manager.createQueryBuilder(ExecutionContact, "c").where("c.execution_id = :id", { id: executionId });
-      if (status) qb.andWhere("c.status = :status", { status });
+      if (req.status) qb.andWhere("c.status = :status", { status: req.status });
       const [data, total] = await qb.orderBy("c.contact_id", "ASC").skip(req.offset).take(req.limit).getManyAndCount();
       return pageOf(data, total, req);
     });
   }
 
   async listCallAttempts(organizationId: string, executionId: string, filter: { contactId?: unknown; page?: unknown; limit?: unknown }): Promise<Page<CallAttempt>> {
-    const req = parsePage(filter);
-    const contactId = filter.contactId == null || filter.contactId === "" ? null : String(filter.contactId);
+    const req = parseListing(callAttemptsQuery, filter);
     await this.mustGet(organizationId, executionId);
     return this.db.read(async (r) => {
       const qb = r.manager.createQueryBuilder(CallAttempt, "a").where("a.execution_id = :id", { id: executionId });
-      if (contactId) qb.andWhere("a.contact_id = :contactId", { contactId });
+      if (req.contactId) qb.andWhere("a.contact_id = :contactId", { contactId: req.contactId });
       const [data, total] = await qb
         .orderBy("a.started_at", "DESC")
         .addOrderBy("a.attempt_number", "DESC")

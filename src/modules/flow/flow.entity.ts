@@ -2,7 +2,13 @@ import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, ID, Int, ObjectType } from "type-graphql";
 import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 import { DateColumn, IdColumn, JsonColumn } from "../../db/columns";
+import { doc } from "../../shared/docs";
+import { flowNodeSchema, flowSchema } from "./flow.schema";
 import type { FlowNode } from "./flow.types";
+
+// GraphQL descriptions come from the REST schemas (flow.schema.ts).
+const n = (field: string) => ({ description: doc(flowNodeSchema, field) });
+const f = (field: string) => ({ description: doc(flowSchema, field) });
 
 @Entity("flows")
 @Index(["organizationId", "createdAt"])
@@ -46,45 +52,45 @@ export class FlowVersion {
   createdAt!: Date;
 }
 
-@ObjectType("FlowNode")
+@ObjectType("FlowNode", { description: doc(flowNodeSchema) })
 export class FlowNodeType {
-  @Field(() => ID)
+  @Field(() => ID, n("id"))
   id!: string;
 
-  @Field()
+  @Field(n("type"))
   type!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, ...n("label") })
   label?: string | null;
 
-  @Field(() => GraphQLJSONObject)
+  @Field(() => GraphQLJSONObject, n("config"))
   config!: Record<string, unknown>;
 
-  @Field(() => GraphQLJSONObject)
+  @Field(() => GraphQLJSONObject, n("outputs"))
   outputs!: Record<string, string>;
 }
 
 /** A flow as clients see it: the record with its current version's graph. */
-@ObjectType("Flow")
+@ObjectType("Flow", { description: doc(flowSchema) })
 export class Flow {
-  @Field(() => ID)
+  @Field(() => ID, f("id"))
   id!: string;
 
-  @Field()
+  @Field(f("name"))
   name!: string;
 
-  @Field(() => Int)
+  @Field(() => Int, f("version"))
   version!: number;
 
-  @Field()
+  @Field(f("startNodeId"))
   startNodeId!: string;
 
-  @Field(() => [FlowNodeType])
+  @Field(() => [FlowNodeType], f("nodes"))
   nodes!: FlowNode[];
 
-  @Field()
+  @Field(f("createdAt"))
   createdAt!: Date;
 
-  @Field()
+  @Field(f("updatedAt"))
   updatedAt!: Date;
 }

@@ -1,21 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
 import { Db, Reader, Tx } from "../../db/db";
 import { insertRow } from "../../db/db";
 import { findOrgPage } from "../../db/org-page";
 import type { Clock } from "../../shared/clock";
 import { NotFoundError, ResourceInUseError, ValidationError } from "../../shared/errors";
 import { Page, parsePage } from "../../shared/pagination";
-import { isUuid, parseInput } from "../../shared/validation";
+import { isUuid } from "../../shared/validation";
 import { Flow, FlowRecord, FlowVersion } from "./flow.entity";
 import type { FlowDefinition } from "./flow.types";
-import { validateFlowDefinition } from "./flow.validation";
-
-const flowInputSchema = z.object({
-  name: z.string({ message: "must be a string" }).trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
-  startNodeId: z.unknown(),
-  nodes: z.unknown(),
-});
+import { parseFlowInput } from "./flow.validation";
 
 export class FlowService {
   constructor(
@@ -97,8 +90,8 @@ export class FlowService {
   }
 
   private parse(input: unknown): { name: string; definition: FlowDefinition } {
-    const { name, startNodeId, nodes } = parseInput(flowInputSchema, input);
-    return { name, definition: validateFlowDefinition({ startNodeId, nodes }) };
+    const { name, startNodeId, nodes } = parseFlowInput(input);
+    return { name, definition: { startNodeId, nodes } };
   }
 
   private async mustFind(tx: Tx, organizationId: string, id: string): Promise<FlowRecord> {

@@ -18,8 +18,8 @@ export const NODE_OUTPUTS = {
 
 export type NodeOutput<T extends NodeType> = (typeof NODE_OUTPUTS)[T][number];
 
-/** Output name → node id. `default` is taken when the output that fired is not mapped. */
-export type Outputs<T extends NodeType> = Partial<Record<NodeOutput<T> | "default", string>>;
+/** Output name → node id. `default` is taken when the output that fired is not mapped. A hangup node has none. */
+export type Outputs<T extends NodeType> = T extends "hangup" ? Record<string, never> : Partial<Record<NodeOutput<T> | "default", string>>;
 
 interface NodeOf<T extends NodeType, C> {
   id: string;

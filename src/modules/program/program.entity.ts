@@ -1,92 +1,95 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 import { DateColumn, IdColumn, JsonColumn } from "../../db/columns";
+import { doc } from "../../shared/docs";
+import { ProgramStatus, programSchema, programStatusDocs } from "./program.schema";
+import { retryStrategySchema } from "./retry-strategy.schema";
 import type { RetryStrategy } from "./retry-strategy.types";
 
-export enum ProgramStatus {
-  DRAFT = "draft",
-  ACTIVE = "active",
-  ARCHIVED = "archived",
-}
-registerEnumType(ProgramStatus, { name: "ProgramStatus" });
+export { ProgramStatus };
 
-@ObjectType("RetryStrategy")
+// GraphQL descriptions come from the REST schemas (program.schema.ts, retry-strategy.schema.ts).
+const p = (field: string) => ({ description: doc(programSchema, field) });
+const rs = (field: string) => ({ description: doc(retryStrategySchema, field) });
+
+registerEnumType(ProgramStatus, { name: "ProgramStatus", description: programStatusDocs.intro, valuesConfig: programStatusDocs.valuesConfig });
+
+@ObjectType("RetryStrategy", { description: doc(retryStrategySchema) })
 export class RetryStrategyType {
-  @Field({ description: "none | fixed_delay | scheduled" })
+  @Field(rs("type"))
   type!: string;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, { nullable: true, ...rs("delayMinutes") })
   delayMinutes?: number | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, ...rs("maxRetries") })
   maxRetries?: number | null;
 
-  @Field(() => [Date], { nullable: true })
+  @Field(() => [Date], { nullable: true, ...rs("retryDates") })
   retryDates?: string[] | null;
 
-  @Field(() => Boolean, { nullable: true })
+  @Field(() => Boolean, { nullable: true, ...rs("retryOnVoicemail") })
   retryOnVoicemail?: boolean | null;
 }
 
-@ObjectType()
+@ObjectType({ description: doc(programSchema) })
 @Entity("programs")
 @Index(["organizationId", "createdAt"])
 @Index(["audienceId"])
 @Index(["flowId"])
 export class Program {
-  @Field(() => ID)
+  @Field(() => ID, p("id"))
   @PrimaryColumn({ type: "varchar", length: 36 })
   id!: string;
 
   @IdColumn()
   organizationId!: string;
 
-  @Field()
+  @Field(p("name"))
   @Column({ type: "varchar", length: 200 })
   name!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, ...p("description") })
   @Column({ type: "varchar", length: 1000, nullable: true })
   description!: string | null;
 
-  @Field(() => ProgramStatus)
+  @Field(() => ProgramStatus, p("status"))
   @Column({ type: "varchar", length: 16 })
   status!: ProgramStatus;
 
-  @Field(() => ID)
+  @Field(() => ID, p("audienceId"))
   @IdColumn()
   audienceId!: string;
 
-  @Field(() => ID)
+  @Field(() => ID, p("flowId"))
   @IdColumn()
   flowId!: string;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, ...p("startAt") })
   @DateColumn({ nullable: true })
   startAt!: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, ...p("stopAt") })
   @DateColumn({ nullable: true })
   stopAt!: Date | null;
 
-  @Field(() => RetryStrategyType)
+  @Field(() => RetryStrategyType, p("retryStrategy"))
   @JsonColumn()
   retryStrategy!: RetryStrategy;
 
-  @Field(() => Int)
+  @Field(() => Int, p("maxConcurrentCalls"))
   @Column({ type: "int" })
   maxConcurrentCalls!: number;
 
-  /** Caller IDs calls rotate through (read when each call is placed). */
-  @Field(() => [ID])
+  @Field(() => [ID], p("didPool"))
   @JsonColumn({ nullable: true })
   didPool!: string[] | null;
 
-  @Field()
+  @Field(p("createdAt"))
   @DateColumn()
   createdAt!: Date;
 
-  @Field()
+  @Field(p("updatedAt"))
   @DateColumn()
   updatedAt!: Date;
 }

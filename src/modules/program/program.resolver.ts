@@ -1,44 +1,53 @@
 import { Arg, Ctx, Field, Float, ID, InputType, Int, Mutation, Query, Resolver } from "type-graphql";
 import type { GraphQLContext } from "../../http/graphql-context";
+import { doc } from "../../shared/docs";
+import { pageQuerySchema } from "../../shared/page.schema";
 import { PageType } from "../../shared/page.type";
 import { plain } from "../../shared/plain";
 import { Program, ProgramStatus } from "./program.entity";
+import { programInputSchema, programOps, programPageSchema, programSchema, programUpdateSchema } from "./program.schema";
+import { retryStrategyInputSchema } from "./retry-strategy.schema";
 
-@InputType()
+// Descriptions come from the REST input schemas (program.schema.ts, retry-strategy.schema.ts).
+const rs = (field: string) => ({ description: doc(retryStrategyInputSchema, field) });
+const pi = (field: string) => ({ description: doc(programInputSchema, field) });
+const pu = (field: string) => ({ description: doc(programUpdateSchema, field) });
+
+@InputType({ description: doc(retryStrategyInputSchema) })
 export class RetryStrategyInput {
-  @Field({ description: "none | fixed_delay | scheduled" }) type!: string;
-  @Field(() => Float, { nullable: true }) delayMinutes?: number | null;
-  @Field(() => Int, { nullable: true }) maxRetries?: number | null;
-  @Field(() => [Date], { nullable: true }) retryDates?: Date[] | null;
-  @Field(() => Boolean, { nullable: true }) retryOnVoicemail?: boolean | null;
+  @Field(rs("type")) type!: string;
+  @Field(() => Float, { nullable: true, ...rs("delayMinutes") }) delayMinutes?: number | null;
+  @Field(() => Int, { nullable: true, ...rs("maxRetries") }) maxRetries?: number | null;
+  @Field(() => [Date], { nullable: true, ...rs("retryDates") }) retryDates?: Date[] | null;
+  @Field(() => Boolean, { nullable: true, ...rs("retryOnVoicemail") }) retryOnVoicemail?: boolean | null;
 }
 
-@InputType()
+@InputType({ description: doc(programInputSchema) })
 export class ProgramInput {
-  @Field() name!: string;
-  @Field(() => String, { nullable: true }) description?: string | null;
-  @Field(() => ID) audienceId!: string;
-  @Field(() => ID) flowId!: string;
-  @Field(() => Date, { nullable: true }) startAt?: Date | null;
-  @Field(() => Date, { nullable: true }) stopAt?: Date | null;
-  @Field(() => RetryStrategyInput, { nullable: true }) retryStrategy?: RetryStrategyInput | null;
-  @Field(() => Int, { nullable: true }) maxConcurrentCalls?: number | null;
+  @Field(pi("name")) name!: string;
+  @Field(() => String, { nullable: true, ...pi("description") }) description?: string | null;
+  @Field(() => ID, pi("audienceId")) audienceId!: string;
+  @Field(() => ID, pi("flowId")) flowId!: string;
+  @Field(() => Date, { nullable: true, ...pi("startAt") }) startAt?: Date | null;
+  @Field(() => Date, { nullable: true, ...pi("stopAt") }) stopAt?: Date | null;
+  @Field(() => RetryStrategyInput, { nullable: true, ...pi("retryStrategy") }) retryStrategy?: RetryStrategyInput | null;
+  @Field(() => Int, { nullable: true, ...pi("maxConcurrentCalls") }) maxConcurrentCalls?: number | null;
 }
 
-@InputType()
+@InputType({ description: doc(programUpdateSchema) })
 export class ProgramUpdateInput {
-  @Field(() => String, { nullable: true }) name?: string;
-  @Field(() => String, { nullable: true }) description?: string | null;
-  @Field(() => ID, { nullable: true }) audienceId?: string;
-  @Field(() => ID, { nullable: true }) flowId?: string;
-  @Field(() => Date, { nullable: true }) startAt?: Date | null;
-  @Field(() => Date, { nullable: true }) stopAt?: Date | null;
-  @Field(() => RetryStrategyInput, { nullable: true }) retryStrategy?: RetryStrategyInput | null;
-  @Field(() => Int, { nullable: true }) maxConcurrentCalls?: number;
-  @Field(() => ProgramStatus, { nullable: true }) status?: ProgramStatus;
+  @Field(() => String, { nullable: true, ...pu("name") }) name?: string;
+  @Field(() => String, { nullable: true, ...pu("description") }) description?: string | null;
+  @Field(() => ID, { nullable: true, ...pu("audienceId") }) audienceId?: string;
+  @Field(() => ID, { nullable: true, ...pu("flowId") }) flowId?: string;
+  @Field(() => Date, { nullable: true, ...pu("startAt") }) startAt?: Date | null;
+  @Field(() => Date, { nullable: true, ...pu("stopAt") }) stopAt?: Date | null;
+  @Field(() => RetryStrategyInput, { nullable: true, ...pu("retryStrategy") }) retryStrategy?: RetryStrategyInput | null;
+  @Field(() => Int, { nullable: true, ...pu("maxConcurrentCalls") }) maxConcurrentCalls?: number;
+  @Field(() => ProgramStatus, { nullable: true, ...pu("status") }) status?: ProgramStatus;
 }
 
-export const ProgramPage = PageType(Program, "Program");
+export const ProgramPage = PageType(Program, "Program", programPageSchema);
 
 /** GraphQL gives dates and explicit nulls; the service takes the REST-shaped JSON. */
 function toProgramInput(input: ProgramInput | ProgramUpdateInput) {
@@ -52,29 +61,35 @@ function toProgramInput(input: ProgramInput | ProgramUpdateInput) {
   return out;
 }
 
+const programId = { description: doc(programSchema, "id") };
+
 @Resolver(() => Program)
 export class ProgramResolver {
-  @Query(() => Program, { nullable: true })
-  program(@Arg("id", () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Program | null> {
+  @Query(() => Program, { nullable: true, description: `${programOps.get}; null for an unknown id` })
+  program(@Arg("id", () => ID, programId) id: string, @Ctx() ctx: GraphQLContext): Promise<Program | null> {
     return ctx.services.programs.getProgram(ctx.organizationId, id);
   }
 
-  @Query(() => ProgramPage)
+  @Query(() => ProgramPage, { description: programOps.list })
   programs(
-    @Arg("page", () => Int, { nullable: true }) page: number | null,
-    @Arg("limit", () => Int, { nullable: true }) limit: number | null,
+    @Arg("page", () => Int, { nullable: true, description: doc(pageQuerySchema, "page") }) page: number | null,
+    @Arg("limit", () => Int, { nullable: true, description: doc(pageQuerySchema, "limit") }) limit: number | null,
     @Ctx() ctx: GraphQLContext,
   ) {
     return ctx.services.programs.listPrograms(ctx.organizationId, { page, limit });
   }
 
-  @Mutation(() => Program)
-  createProgram(@Arg("input", () => ProgramInput) input: ProgramInput, @Ctx() ctx: GraphQLContext): Promise<Program> {
+  @Mutation(() => Program, { description: programOps.create })
+  createProgram(@Arg("input", () => ProgramInput, { description: doc(programInputSchema) }) input: ProgramInput, @Ctx() ctx: GraphQLContext): Promise<Program> {
     return ctx.services.programs.createProgram(ctx.organizationId, toProgramInput(input));
   }
 
-  @Mutation(() => Program)
-  updateProgram(@Arg("id", () => ID) id: string, @Arg("input", () => ProgramUpdateInput) input: ProgramUpdateInput, @Ctx() ctx: GraphQLContext): Promise<Program> {
+  @Mutation(() => Program, { description: programOps.update })
+  updateProgram(
+    @Arg("id", () => ID, programId) id: string,
+    @Arg("input", () => ProgramUpdateInput, { description: doc(programUpdateSchema) }) input: ProgramUpdateInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Program> {
     return ctx.services.programs.updateProgram(ctx.organizationId, id, toProgramInput(input));
   }
 }

@@ -1,40 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
 import { Db, Tx } from "../../db/db";
 import { insertRow } from "../../db/db";
 import { findOrgPage } from "../../db/org-page";
 import type { Clock } from "../../shared/clock";
 import { FieldProblem, NotFoundError, ResourceInUseError, ValidationError } from "../../shared/errors";
 import { Page, parsePage } from "../../shared/pagination";
-import { isUuid, zDate, zodProblems } from "../../shared/validation";
+import { isUuid, parseInput } from "../../shared/validation";
 import { Program, ProgramStatus } from "./program.entity";
-import { parseRetryStrategy } from "./retry-strategy.validation";
+import { programInput, programUpdate } from "./program.schema";
 
-export const MAX_CONCURRENT_CALLS = 10_000;
-
-const fields = {
-  name: z.string({ message: "must be a string" }).trim().min(1, "must not be empty").max(200, "must be at most 200 characters"),
-  description: z.string({ message: "must be a string" }).max(1000, "must be at most 1000 characters").nullable().optional(),
-  audienceId: z.string({ message: "must be an audience id" }),
-  flowId: z.string({ message: "must be a flow id" }),
-  startAt: zDate.nullable().optional(),
-  stopAt: zDate.nullable().optional(),
-  retryStrategy: z.unknown().optional(),
-  maxConcurrentCalls: z
-    .number({ message: "must be a whole number" })
-    .int("must be a whole number")
-    .min(1, "must be at least 1")
-    .max(MAX_CONCURRENT_CALLS, `must be at most ${MAX_CONCURRENT_CALLS}`)
-    .optional(),
-};
-const createSchema = z.strictObject(fields);
-const updateSchema = z.strictObject({
-  ...fields,
-  name: fields.name.optional(),
-  audienceId: fields.audienceId.optional(),
-  flowId: fields.flowId.optional(),
-  status: z.enum(["draft", "active", "archived"], { message: "must be draft, active or archived" }).optional(),
-});
+export { MAX_CONCURRENT_CALLS } from "./program.schema";
 
 export class ProgramService {
   constructor(
@@ -44,10 +19,8 @@ export class ProgramService {
 
   async createProgram(organizationId: string, input: unknown): Promise<Program> {
     const now = this.clock.now();
-    const parsed = createSchema.safeParse(input);
-    if (!parsed.success) throw new ValidationError(zodProblems(parsed.error));
-    const data = parsed.data;
-    const retryStrategy = this.parseStrategy(data.retryStrategy ?? { type: "none" }, now);
+    const data = parseInput(programInput(now), input);
+    const retryStrategy = data.retryStrategy ?? { type: "none" };
     checkWindow(data.startAt ?? null, data.stopAt ?? null, now);
     return this.db.transaction(async (tx) => {
       await this.mustOwnRefs(tx, organizationId, data.audienceId, data.flowId);
@@ -74,10 +47,7 @@ export class ProgramService {
   /** Partial update; later executions use the new values, running ones keep theirs. `status` archives. */
   async updateProgram(organizationId: string, id: string, input: unknown): Promise<Program> {
     const now = this.clock.now();
-    const parsed = updateSchema.safeParse(input);
-    if (!parsed.success) throw new ValidationError(zodProblems(parsed.error));
-    const patch = parsed.data;
-    const retryStrategy = patch.retryStrategy === undefined ? undefined : this.parseStrategy(patch.retryStrategy, now);
+    const patch = parseInput(programUpdate(now), input);
     return this.db.transaction(async (tx) => {
       const program = await this.mustFind(tx, organizationId, id);
       await this.mustOwnRefs(tx, organizationId, patch.audienceId, patch.flowId);
@@ -94,7 +64,7 @@ export class ProgramService {
         flowId: patch.flowId ?? program.flowId,
         startAt,
         stopAt,
-        retryStrategy: retryStrategy ?? program.retryStrategy,
+        retryStrategy: patch.retryStrategy ?? program.retryStrategy,
         maxConcurrentCalls: patch.maxConcurrentCalls ?? program.maxConcurrentCalls,
         updatedAt: now,
       });
@@ -124,12 +94,8 @@ export class ProgramService {
     return this.db.read((r) => findOrgPage(r, Program, organizationId, req));
   }
 
-  private parseStrategy(input: unknown, now: Date) {
-    return parseRetryStrategy(input, now, "retryStrategy");
-  }
-
   /** Archiving is allowed from draft or active; un-archiving goes back to active once launched, else draft. */
-  private async nextStatus(tx: Tx, program: Program, wanted: "draft" | "active" | "archived"): Promise<ProgramStatus> {
+  private async nextStatus(tx: Tx, program: Program, wanted: ProgramStatus): Promise<ProgramStatus> {
     if (wanted === "archived") return ProgramStatus.ARCHIVED;
     const launched = await tx.query("SELECT 1 FROM program_executions WHERE program_id = ? LIMIT 1", [program.id]);
     const natural = launched.length ? ProgramStatus.ACTIVE : ProgramStatus.DRAFT;
