@@ -4,6 +4,7 @@ import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 import { DateColumn, IdColumn, JsonColumn } from "../../db/columns";
 import { doc } from "../../shared/docs";
 import type { RetryStrategy } from "../program/retry-strategy.types";
+import type { CallOutcome, FlowOutcome } from "../telephony/call-outcome";
 import {
   callAttemptSchema,
   ExecutionContactStatus,
@@ -215,7 +216,7 @@ export class CallAttempt {
   /** NULL while the call runs. */
   @Field(() => String, { nullable: true, ...ca("outcome") })
   @Column({ type: "varchar", length: 16, nullable: true })
-  outcome!: string | null;
+  outcome!: CallOutcome | null;
 
   @Field(() => String, { nullable: true, ...ca("failureReason") })
   @Column({ type: "varchar", length: 64, nullable: true })
@@ -223,7 +224,7 @@ export class CallAttempt {
 
   @Field(() => String, { nullable: true, ...ca("flowOutcome") })
   @Column({ type: "varchar", length: 16, nullable: true })
-  flowOutcome!: string | null;
+  flowOutcome!: FlowOutcome | null;
 
   @Field(ca("startedAt"))
   @DateColumn()

@@ -127,16 +127,16 @@ export const executionPageSchema = pageSchemaOf(executionSchema, "executions, ne
 export const executionContactPageSchema = pageSchemaOf(executionContactSchema, "an execution's contacts, by contact id");
 export const callAttemptPageSchema = pageSchemaOf(callAttemptSchema, "an execution's call attempts, newest first");
 
+export const idempotencyKeySchema = z
+  .string({ error: "must be a string" })
+  .trim()
+  .min(1, "must not be empty")
+  .max(200, "must be at most 200 characters")
+  .describe("Per program, kept 24 h: a repeat, even a concurrent one, answers with the same execution");
+
 export const launchInputSchema = z
   .strictObject({
-    idempotencyKey: z
-      .string({ error: "must be a string" })
-      .trim()
-      .min(1, "must not be empty")
-      .max(200, "must be at most 200 characters")
-      .nullable()
-      .optional()
-      .describe("Per program, kept 24 h: a repeat, even a concurrent one, answers with the same execution"),
+    idempotencyKey: idempotencyKeySchema.nullable().optional(),
     startAt: zDate.nullable().optional().describe("When calling starts, instead of the program's startAt; none, or a past time, means now"),
     stopAt: zDate.nullable().optional().describe("When calling stops, instead of the program's stopAt; must be in the future and after the start"),
   })

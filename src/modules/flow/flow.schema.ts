@@ -42,25 +42,27 @@ const nodeTarget = nonEmptyText(NODE_ID).describe("The id of the node to go to")
 
 // Values: a literal or a value source.
 
+const SOURCE = `Where the value comes from: ${list(VALUE_SOURCES)}`;
+
 const valueSource = z.discriminatedUnion(
   "source",
   [
-    settings({ source: z.literal("variable"), variableName: nonEmptyText().describe("A flow variable's name") }, "must be an object").describe(
+    settings({ source: z.literal("variable").describe(SOURCE), variableName: nonEmptyText().describe("A flow variable's name") }, "must be an object").describe(
       "A flow variable (set by set_variable, dtmf or record)",
     ),
-    settings({ source: z.literal("customAttribute"), attributeName: nonEmptyText().describe("A key of the contact's customAttributes") }, "must be an object").describe(
+    settings({ source: z.literal("customAttribute").describe(SOURCE), attributeName: nonEmptyText().describe("A key of the contact's customAttributes") }, "must be an object").describe(
       "One of the contact's custom attributes",
     ),
     settings(
       {
-        source: z.literal("contactField"),
+        source: z.literal("contactField").describe(SOURCE),
         field: z.enum(CONTACT_FIELDS, { error: (iss) => `unknown contact field ${describeValue(iss.input)} (expected one of ${list(CONTACT_FIELDS)})` }).describe("The contact field"),
       },
       "must be an object",
     ).describe("A field of the contact"),
     settings(
       {
-        source: z.literal("system"),
+        source: z.literal("system").describe(SOURCE),
         name: z.enum(SYSTEM_VALUE_NAMES, { error: (iss) => `unknown system value ${describeValue(iss.input)} (expected one of ${list(SYSTEM_VALUE_NAMES)})` }).describe("The system value"),
       },
       "must be an object",
@@ -100,16 +102,18 @@ const nonNegativeInt = (message: string) => z.number({ error: message }).int({ e
 const positiveIntOf = (message: string) => z.number({ error: message }).int({ error: message, abort: true }).positive(message);
 const variableName = nonEmptyText();
 
+const AUDIO = `The kind of audio: ${list(AUDIO_ITEM_TYPES)}`;
+
 const audioItem = z.discriminatedUnion(
   "type",
   [
-    settings({ type: z.literal("tts"), text: nonEmptyText().describe("The text spoken") }, "must be an object").describe("Text to speech"),
-    settings({ type: z.literal("audioFile"), audioId: nonEmptyText().describe("The audio library entry") }, "must be an object").describe(
+    settings({ type: z.literal("tts").describe(AUDIO), text: nonEmptyText().describe("The text spoken") }, "must be an object").describe("Text to speech"),
+    settings({ type: z.literal("audioFile").describe(AUDIO), audioId: nonEmptyText().describe("The audio library entry") }, "must be an object").describe(
       "A file of the audio library (not on carriers yet)",
     ),
     settings(
       {
-        type: z.literal("audioUrl"),
+        type: z.literal("audioUrl").describe(AUDIO),
         url: z
           .string({ error: "must be an http(s) URL" })
           .regex(/^https?:\/\/\S+$/, "must be an http(s) URL")
@@ -226,13 +230,13 @@ const hangupOutputs = z
 
 // Nodes.
 
-const node = {
+const node = z.object({
   id: nonEmptyText().describe("The node's id, unique in the flow"),
   label: z.string({ error: "must be a string or null" }).nullable().optional().describe("A name for people"),
-};
+});
 
 function nodeOf<T extends Exclude<NodeType, "hangup">>(type: T) {
-  return z.object({ ...node, type: z.literal(type).describe("The node type"), config: configs[type], outputs: outputsOf(type) }).describe(`A ${type} node`);
+  return node.extend({ type: z.literal(type).describe("The node type"), config: configs[type], outputs: outputsOf(type) }).describe(`A ${type} node`);
 }
 
 export const flowNodeInputSchema = z
@@ -246,7 +250,7 @@ export const flowNodeInputSchema = z
       nodeOf("condition"),
       nodeOf("set_variable"),
       nodeOf("opt_out"),
-      z.object({ ...node, type: z.literal("hangup").describe("The node type"), config: configs.hangup, outputs: hangupOutputs }).describe("A hangup node"),
+      node.extend({ type: z.literal("hangup").describe("The node type"), config: configs.hangup, outputs: hangupOutputs }).describe("A hangup node"),
     ],
     {
       error: (iss) => {
@@ -285,9 +289,11 @@ const outputsByType = byType((t) => NODE_OUTPUTS[t]);
 
 export const flowNodeSchema = z
   .object({
-    id: z.string().describe(doc(node.id)),
+    id: z.string().describe(doc(node, "id")),
     type: z.enum(NODE_TYPES).describe(`The node type: ${list(NODE_TYPES)}`),
-    label: z.string().nullable().describe(`${doc(node.label)}, or null`),
+    label: z
+      .codec(z.string().nullish(), z.string().nullable(), { decode: (label) => label ?? null, encode: (label) => label })
+      .describe(`${doc(node, "label")}, or null`),
     config: z.record(z.string(), z.unknown()).describe(`The node's settings, by type: ${settingsByType}`),
     outputs: z
       .record(z.string(), z.string())

@@ -1,0 +1,137 @@
+import { CONFLICT, found, route } from "../../http/rest/route";
+import { header } from "../../http/rest/request";
+import { ValidationError } from "../../shared/errors";
+import { pageQuerySchema } from "../../shared/page.schema";
+import {
+  callAttemptPageSchema,
+  callAttemptsQuery,
+  executionContactPageSchema,
+  executionContactsQuery,
+  executionOps,
+  executionPageSchema,
+  executionSchema,
+  idempotencyKeySchema,
+  launchBodySchema,
+  launchResultSchema,
+} from "./execution.schema";
+
+/** The REST routes of executions. */
+export const executionRoutes = [
+  route({
+    method: "post",
+    path: "/programs/{id}/launch",
+    operationId: "launchProgram",
+    tag: "Executions",
+    summary: executionOps.launch,
+    description: "A start time in the past (or none) starts at once. Repeating the request with the same Idempotency-Key answers 201 with the same executionId.",
+    id: "Program",
+    headers: { "Idempotency-Key": idempotencyKeySchema },
+    body: { schema: launchBodySchema, required: false },
+    status: 201,
+    response: launchResultSchema,
+    errors: [CONFLICT],
+    async handle(s, { org, id, body, req }) {
+      if ("idempotencyKey" in body) throw new ValidationError("send it as the Idempotency-Key header", "idempotencyKey");
+      const key = header(req, "idempotency-key");
+      const execution = await s.executions.launch(org, id, { ...body, ...(key !== undefined ? { idempotencyKey: key } : {}) });
+      return { executionId: execution.id };
+    },
+  }),
+  route({
+    method: "get",
+    path: "/program-executions",
+    operationId: "listActiveExecutions",
+    tag: "Executions",
+    summary: executionOps.listActive,
+    query: pageQuerySchema,
+    status: 200,
+    response: executionPageSchema,
+    handle: (s, { org, query }) => s.executions.list(org, { ...query, activeOnly: true }),
+  }),
+  route({
+    method: "get",
+    path: "/program-executions/{id}",
+    operationId: "getExecution",
+    tag: "Executions",
+    summary: executionOps.get,
+    id: "Execution",
+    status: 200,
+    response: executionSchema,
+    handle: (s, { org, id }) => s.executions.mustGet(org, id),
+  }),
+  route({
+    method: "patch",
+    path: "/program-executions/{id}/pause",
+    operationId: "pauseExecution",
+    tag: "Executions",
+    summary: executionOps.pause,
+    id: "Execution",
+    status: 200,
+    response: executionSchema,
+    errors: [CONFLICT],
+    handle: (s, { org, id }) => s.executions.pause(org, id),
+  }),
+  route({
+    method: "patch",
+    path: "/program-executions/{id}/resume",
+    operationId: "resumeExecution",
+    tag: "Executions",
+    summary: executionOps.resume,
+    id: "Execution",
+    status: 200,
+    response: executionSchema,
+    errors: [CONFLICT],
+    handle: (s, { org, id }) => s.executions.resume(org, id),
+  }),
+  route({
+    method: "delete",
+    path: "/program-executions/{id}",
+    operationId: "cancelExecution",
+    tag: "Executions",
+    summary: executionOps.cancel,
+    id: "Execution",
+    status: 200,
+    response: executionSchema,
+    errors: [CONFLICT],
+    handle: (s, { org, id }) => s.executions.cancel(org, id),
+  }),
+  route({
+    method: "get",
+    path: "/program-executions/{id}/contacts",
+    operationId: "listExecutionContacts",
+    tag: "Executions",
+    summary: executionOps.contacts,
+    id: "Execution",
+    query: executionContactsQuery,
+    status: 200,
+    response: executionContactPageSchema,
+    handle: (s, { org, id, query }) => s.executions.listContacts(org, id, query),
+  }),
+  route({
+    method: "get",
+    path: "/program-executions/{id}/calls",
+    operationId: "listCallAttempts",
+    tag: "Executions",
+    summary: executionOps.calls,
+    id: "Execution",
+    query: callAttemptsQuery,
+    status: 200,
+    response: callAttemptPageSchema,
+    handle: (s, { org, id, query }) => s.executions.listCallAttempts(org, id, query),
+  }),
+  route({
+    method: "get",
+    path: "/programs/{id}/executions",
+    operationId: "listProgramExecutions",
+    tag: "Executions",
+    summary: executionOps.listOfProgram,
+    id: "Program",
+    query: pageQuerySchema,
+    status: 200,
+    response: executionPageSchema,
+    async handle(s, { org, id, query }) {
+      found(await s.programs.getProgram(org, id), "Program", id);
+      return s.executions.list(org, { ...query, programId: id });
+    },
+  }),
+];
