@@ -18,6 +18,7 @@ import {
   launchBodySchema,
   launchResultSchema,
 } from "../../modules/execution/execution.schema";
+import { didInputSchema, didPageSchema, didPatchSchema, didSchema } from "../../modules/did/did.schema";
 import { flowInputSchema, flowNodeInputSchema, flowNodeSchema, flowPageSchema, flowSchema } from "../../modules/flow/flow.schema";
 import { programInputSchema, programPageSchema, programSchema, programUpdateSchema } from "../../modules/program/program.schema";
 import { retryStrategyInputSchema, retryStrategySchema } from "../../modules/program/retry-strategy.schema";
@@ -58,6 +59,8 @@ const COMPONENTS = {
     ContactUpsertResponse: contactUpsertResultSchema,
     Audience: audienceSchema,
     AudiencePage: audiencePageSchema,
+    Did: didSchema,
+    DidPage: didPageSchema,
   },
   input: {
     LaunchRequest: launchBodySchema,
@@ -72,6 +75,8 @@ const COMPONENTS = {
     AudienceInput: audienceInputSchema,
     AudienceUpdate: audiencePatchSchema,
     ContactIds: contactIdsBodySchema,
+    DidInput: didInputSchema,
+    DidUpdate: didPatchSchema,
   },
 } satisfies Record<"input" | "output", Record<string, z.ZodType>>;
 

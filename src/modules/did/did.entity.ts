@@ -1,47 +1,50 @@
 import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
 import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 import { DateColumn, IdColumn } from "../../db/columns";
+import { doc } from "../../shared/docs";
+import { didSchema, DidStatus, didStatusDocs } from "./did.schema";
 
-export enum DidStatus {
-  ACTIVE = "active",
-  INACTIVE = "inactive",
-}
-registerEnumType(DidStatus, { name: "DidStatus" });
+export { DidStatus };
+
+registerEnumType(DidStatus, { name: "DidStatus", description: didStatusDocs.intro, valuesConfig: didStatusDocs.valuesConfig });
+
+// GraphQL descriptions come from the REST schema (did.schema.ts).
+const d = (field: string) => ({ description: doc(didSchema, field) });
 
 /** A caller ID (a number the organization owns at its carrier) that calls may show. */
-@ObjectType()
+@ObjectType({ description: doc(didSchema) })
 @Entity("dids")
 @Index(["organizationId", "number"], { unique: true })
 @Index(["organizationId", "createdAt"])
 export class Did {
-  @Field(() => ID)
+  @Field(() => ID, d("id"))
   @PrimaryColumn({ type: "varchar", length: 36 })
   id!: string;
 
   @IdColumn()
   organizationId!: string;
 
-  @Field()
+  @Field(d("number"))
   @Column({ type: "varchar", length: 20 })
   number!: string;
 
-  @Field()
+  @Field(d("country"))
   @Column({ type: "varchar", length: 2 })
   country!: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, ...d("description") })
   @Column({ type: "varchar", length: 1000, nullable: true })
   description!: string | null;
 
-  @Field(() => DidStatus)
+  @Field(() => DidStatus, d("status"))
   @Column({ type: "varchar", length: 16 })
   status!: DidStatus;
 
-  @Field()
+  @Field(d("createdAt"))
   @DateColumn()
   createdAt!: Date;
 
-  @Field()
+  @Field(d("updatedAt"))
   @DateColumn()
   updatedAt!: Date;
 }

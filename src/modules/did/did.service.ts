@@ -1,25 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { parsePhoneNumberFromString } from "libphonenumber-js";
-import { z } from "zod";
 import { Db, insertRow, isUniqueViolation, Tx } from "../../db/db";
 import { findOrgPage } from "../../db/org-page";
 import type { Clock } from "../../shared/clock";
 import { DomainError, NotFoundError, ResourceInUseError, ValidationError } from "../../shared/errors";
 import { Page, parsePage } from "../../shared/pagination";
 import { isUuid, parseInput } from "../../shared/validation";
-import { phoneSchema } from "../contact/contact.validation";
 import { Did, DidStatus } from "./did.entity";
-
-const country = z
-  .string({ message: "must be an ISO 3166 alpha-2 country code such as US" })
-  .trim()
-  .regex(/^[A-Za-z]{2}$/, "must be an ISO 3166 alpha-2 country code such as US")
-  .transform((c) => c.toUpperCase());
-const description = z.string({ message: "must be a string" }).trim().max(1000, "must be at most 1000 characters").nullable().optional();
-const status = z.enum(["active", "inactive"], { message: "must be active or inactive" });
-
-const createSchema = z.strictObject({ number: phoneSchema, country: country.optional(), description, status: status.optional() });
-const updateSchema = z.strictObject({ country: country.optional(), description, status: status.optional() });
+import { didInputSchema, didPatchSchema } from "./did.schema";
 
 export class DidAlreadyExistsError extends DomainError {
   constructor(number: string) {
@@ -48,7 +36,7 @@ export class DidService {
   ) {}
 
   async createDid(organizationId: string, input: unknown): Promise<Did> {
-    const data = parseInput(createSchema, input);
+    const data = parseInput(didInputSchema, input);
     const countryOf = data.country ?? parsePhoneNumberFromString(data.number)?.country;
     if (!countryOf) throw new ValidationError("could not be told from the number: give it", "country");
     const now = this.clock.now();
@@ -58,7 +46,7 @@ export class DidService {
       number: data.number,
       country: countryOf,
       description: data.description ?? null,
-      status: (data.status as DidStatus | undefined) ?? DidStatus.ACTIVE,
+      status: data.status ?? DidStatus.ACTIVE,
       createdAt: now,
       updatedAt: now,
     });
@@ -72,13 +60,13 @@ export class DidService {
   }
 
   async updateDid(organizationId: string, id: string, input: unknown): Promise<Did> {
-    const patch = parseInput(updateSchema, input);
+    const patch = parseInput(didPatchSchema, input);
     return this.db.transaction(async (tx) => {
       const did = await this.mustFind(tx, organizationId, id);
       Object.assign(did, {
         country: patch.country ?? did.country,
         description: patch.description === undefined ? did.description : patch.description,
-        status: (patch.status as DidStatus | undefined) ?? did.status,
+        status: patch.status ?? did.status,
         updatedAt: this.clock.now(),
       });
       await tx.manager.save(Did, did);
