@@ -21,6 +21,7 @@ import { createDataSource } from "../src/db/data-source";
 import { Db } from "../src/db/db";
 import { recreateDatabase } from "../src/db/mysql-admin";
 import { ExecutionService } from "../src/modules/execution/execution.service";
+import { DidService } from "../src/modules/did/did.service";
 import { FlowService } from "../src/modules/flow/flow.service";
 import { OrganizationService } from "../src/modules/organization/organization.service";
 import { ProgramService } from "../src/modules/program/program.service";
@@ -70,7 +71,7 @@ async function setup(): Promise<Setup> {
   const { audienceId } = await seedAudience(db, organizationId, size);
   console.error(`seeded ${size} contacts in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const flow = await new FlowService(db, systemClock).createFlow(organizationId, { name: "bench", ...FLOW });
-  const programs = new ProgramService(db, systemClock);
+  const programs = new ProgramService(db, systemClock, new DidService(db, systemClock));
   return {
     db,
     executions: new ExecutionService(db, systemClock, { publishExecution: () => {} }),

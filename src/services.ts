@@ -33,7 +33,7 @@ export function createServices(db: Db, clock: Clock, events: ExecutionEventPubli
     dids,
     audiences: new AudienceService(db, clock),
     flows: new FlowService(db, clock),
-    programs: new ProgramService(db, clock),
+    programs: new ProgramService(db, clock, dids),
     executions: new ExecutionService(db, clock, events, options.carrier ? dids : null),
   };
 }

@@ -92,14 +92,22 @@ describeEachDb("REST gateway: every operation's real responses match the OpenAPI
     expect((await api.ok("GET", `/flows/${flow.id}`, 200)).nodes[0].label).toBe("Call");
     expect((await api.ok("GET", "/flows", 200)).meta.total).toBe(1);
 
+    // DIDs (caller IDs) came with real calls
+    const did = await api.ok("POST", "/dids", 201, { number: "+14155550199", description: "tour line" });
+    expect(did).toMatchObject({ number: "+14155550199", country: "US", status: "active", description: "tour line" });
+    expect((await api.ok("GET", "/dids", 200)).meta.total).toBe(1);
+    expect((await api.ok("GET", `/dids/${did.id}`, 200)).number).toBe("+14155550199");
+    expect(await api.ok("PATCH", `/dids/${did.id}`, 200, { description: null })).toMatchObject({ description: null, status: "active" });
+
     // Programs
     const program = await api.ok("POST", "/programs", 201, {
       name: "Tour program",
       audienceId: audience.id,
       flowId: flow.id,
       retryStrategy: { type: "fixed_delay", delayMinutes: 30, maxRetries: 3 },
+      didPool: [did.id],
     });
-    expect(program).toMatchObject({ status: "draft", maxConcurrentCalls: 10, retryStrategy: { type: "fixed_delay", delayMinutes: 30, maxRetries: 3, retryOnVoicemail: true } });
+    expect(program).toMatchObject({ status: "draft", maxConcurrentCalls: 10, didPool: [did.id], retryStrategy: { type: "fixed_delay", delayMinutes: 30, maxRetries: 3, retryOnVoicemail: true } });
     expect(await api.ok("PATCH", `/programs/${program.id}`, 200, { maxConcurrentCalls: 25, description: "tour" })).toMatchObject({ maxConcurrentCalls: 25, description: "tour" });
     expect((await api.ok("GET", `/programs/${program.id}`, 200)).maxConcurrentCalls).toBe(25);
     expect((await api.ok("GET", "/programs", 200)).meta.total).toBe(1);
@@ -128,6 +136,7 @@ describeEachDb("REST gateway: every operation's real responses match the OpenAPI
 
     // Deletes, once nothing uses the object any more
     expect((await api.ok("DELETE", `/programs/${program.id}`, 200)).id).toBe(program.id);
+    expect((await api.ok("DELETE", `/dids/${did.id}`, 200)).id).toBe(did.id);
     expect((await api.ok("DELETE", `/flows/${flow.id}`, 200)).id).toBe(flow.id);
     expect((await api.ok("DELETE", `/audience/${audience.id}`, 200)).id).toBe(audience.id);
     expect((await api.ok("DELETE", `/contact/${c1.id}`, 200)).id).toBe(c1.id);

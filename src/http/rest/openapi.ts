@@ -86,6 +86,7 @@ const TAGS: Record<Tag | "Meta", string> = {
   Flows: "Call flows: what happens on each call",
   Contacts: "The people to call",
   Audiences: "Lists of contacts that programs call",
+  DIDs: "Caller IDs: numbers the organization owns at its carrier, which programs rotate through",
   Meta: "This document",
 };
 

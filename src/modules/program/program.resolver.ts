@@ -32,6 +32,7 @@ export class ProgramInput {
   @Field(() => Date, { nullable: true, ...pi("stopAt") }) stopAt?: Date | null;
   @Field(() => RetryStrategyInput, { nullable: true, ...pi("retryStrategy") }) retryStrategy?: RetryStrategyInput | null;
   @Field(() => Int, { nullable: true, ...pi("maxConcurrentCalls") }) maxConcurrentCalls?: number | null;
+  @Field(() => [ID], { nullable: true, ...pi("didPool") }) didPool?: string[] | null;
 }
 
 @InputType({ description: doc(programUpdateSchema) })
@@ -45,6 +46,7 @@ export class ProgramUpdateInput {
   @Field(() => RetryStrategyInput, { nullable: true, ...pu("retryStrategy") }) retryStrategy?: RetryStrategyInput | null;
   @Field(() => Int, { nullable: true, ...pu("maxConcurrentCalls") }) maxConcurrentCalls?: number;
   @Field(() => ProgramStatus, { nullable: true, ...pu("status") }) status?: ProgramStatus;
+  @Field(() => [ID], { nullable: true, ...pu("didPool") }) didPool?: string[] | null;
 }
 
 export const ProgramPage = PageType(Program, "Program", programPageSchema);

@@ -63,6 +63,11 @@ const fields = {
     .max(MAX_CONCURRENT_CALLS, `must be at most ${MAX_CONCURRENT_CALLS}`)
     .optional()
     .describe(`${like("maxConcurrentCalls")}, default 10`),
+  didPool: z
+    .array(z.string({ error: "must be a DID id" }), { error: "must be an array of DID ids" })
+    .max(1000, "must hold at most 1000 DIDs")
+    .nullish()
+    .describe("The caller IDs (DID ids) its calls rotate through; every one must be an active DID of the organization; empty or null: none"),
 };
 
 const strategy = (now?: Date) => (now ? retryStrategyInput(now) : retryStrategyInputSchema);

@@ -6,6 +6,7 @@ import type { Clock } from "../../shared/clock";
 import { FieldProblem, NotFoundError, ResourceInUseError, ValidationError } from "../../shared/errors";
 import { Page, parsePage } from "../../shared/pagination";
 import { isUuid, parseInput } from "../../shared/validation";
+import type { DidService } from "../did/did.service";
 import { Program, ProgramStatus } from "./program.entity";
 import { programInput, programUpdate } from "./program.schema";
 
@@ -15,6 +16,7 @@ export class ProgramService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly dids: DidService,
   ) {}
 
   async createProgram(organizationId: string, input: unknown): Promise<Program> {
@@ -24,6 +26,7 @@ export class ProgramService {
     checkWindow(data.startAt ?? null, data.stopAt ?? null, now);
     return this.db.transaction(async (tx) => {
       await this.mustOwnRefs(tx, organizationId, data.audienceId, data.flowId);
+      const didPool = await this.dids.checkPool(tx, organizationId, data.didPool ?? []);
       const program = tx.manager.create(Program, {
         id: randomUUID(),
         organizationId,
@@ -36,6 +39,7 @@ export class ProgramService {
         stopAt: data.stopAt ?? null,
         retryStrategy,
         maxConcurrentCalls: data.maxConcurrentCalls ?? 10,
+        didPool,
         createdAt: now,
         updatedAt: now,
       });
@@ -51,6 +55,7 @@ export class ProgramService {
     return this.db.transaction(async (tx) => {
       const program = await this.mustFind(tx, organizationId, id);
       await this.mustOwnRefs(tx, organizationId, patch.audienceId, patch.flowId);
+      const didPool = patch.didPool === undefined ? program.didPool : await this.dids.checkPool(tx, organizationId, patch.didPool ?? []);
       const startAt = patch.startAt === undefined ? program.startAt : patch.startAt;
       const stopAt = patch.stopAt === undefined ? program.stopAt : patch.stopAt;
       if (patch.startAt !== undefined || patch.stopAt !== undefined) checkWindow(startAt, stopAt, now);
@@ -66,6 +71,7 @@ export class ProgramService {
         stopAt,
         retryStrategy: patch.retryStrategy ?? program.retryStrategy,
         maxConcurrentCalls: patch.maxConcurrentCalls ?? program.maxConcurrentCalls,
+        didPool,
         updatedAt: now,
       });
       await tx.manager.save(Program, program);

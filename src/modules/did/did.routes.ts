@@ -1,0 +1,65 @@
+import { CONFLICT, found, route } from "../../http/rest/route";
+import { pageQuerySchema } from "../../shared/page.schema";
+import { didInputSchema, didOps, didPageSchema, didPatchSchema, didSchema } from "./did.schema";
+
+/** The REST routes of caller IDs (DIDs). */
+export const didRoutes = [
+  route({
+    method: "post",
+    path: "/dids",
+    operationId: "createDid",
+    tag: "DIDs",
+    summary: didOps.create,
+    body: { schema: didInputSchema, required: true },
+    status: 201,
+    response: didSchema,
+    errors: [CONFLICT],
+    handle: (s, { org, body }) => s.dids.createDid(org, body),
+  }),
+  route({
+    method: "get",
+    path: "/dids",
+    operationId: "listDids",
+    tag: "DIDs",
+    summary: didOps.list,
+    query: pageQuerySchema,
+    status: 200,
+    response: didPageSchema,
+    handle: (s, { org, query }) => s.dids.listDids(org, query),
+  }),
+  route({
+    method: "get",
+    path: "/dids/{id}",
+    operationId: "getDid",
+    tag: "DIDs",
+    summary: didOps.get,
+    id: "Did",
+    status: 200,
+    response: didSchema,
+    handle: async (s, { org, id }) => found(await s.dids.getDid(org, id), "Did", id),
+  }),
+  route({
+    method: "patch",
+    path: "/dids/{id}",
+    operationId: "updateDid",
+    tag: "DIDs",
+    summary: didOps.update,
+    id: "Did",
+    body: { schema: didPatchSchema, required: true },
+    status: 200,
+    response: didSchema,
+    handle: (s, { org, id, body }) => s.dids.updateDid(org, id, body),
+  }),
+  route({
+    method: "delete",
+    path: "/dids/{id}",
+    operationId: "deleteDid",
+    tag: "DIDs",
+    summary: didOps.delete,
+    id: "Did",
+    status: 200,
+    response: didSchema,
+    errors: [CONFLICT],
+    handle: (s, { org, id }) => s.dids.deleteDid(org, id),
+  }),
+];
