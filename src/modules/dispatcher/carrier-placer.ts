@@ -11,6 +11,7 @@ import { markPlaced, readProviderFailures, releaseClaims } from "./dispatch.stor
 import type { FlowCache } from "./flow-cache";
 import { startFlow } from "./flow-machine";
 import type { Held, Holdings } from "./holdings";
+import type { Pacer } from "./pacer";
 
 /** Carrier failures in a row (429, 5xx, timeouts) after which one attempt is recorded `provider_error`. */
 export const MAX_PROVIDER_FAILURES = 5;
@@ -26,6 +27,7 @@ export interface CarrierPlacerOptions {
   flows: FlowCache;
   holdings: Holdings;
   completions: CompletionWriter;
+  pacer: Pacer;
   wake: () => void;
 }
 
@@ -62,7 +64,12 @@ export class CarrierPlacer {
   }
 
   private async placeOne(exec: ProgramExecution, h: Held, waitMs: number): Promise<void> {
-    await sleep(waitMs, h.controller.signal);
+    try {
+      await sleep(waitMs, h.controller.signal);
+      await this.o.pacer.admit(h.controller.signal);
+    } catch {
+      // aborted below
+    }
     if (h.controller.signal.aborted) return this.giveBack(exec, [h], false);
     const { flow } = await this.o.flows.get(exec.flowId, exec.flowVersion);
     const first = startFlow(flow);

@@ -95,7 +95,7 @@ export class Dispatcher {
     this.scheduler = new Scheduler(common);
     this.claimer = new Claimer({ ...common, leaseMs: o.leaseMs, owner: this.id, fallbackCallerId: o.carrier ? null : SIMULATOR_CALLER_ID });
     this.leases = new LeaseKeeper({ ...common, holdings: this.holdings, leaseMs: o.leaseMs, completions: this.completions, carrier: o.carrier ?? null });
-    const parts = { ...common, flows, holdings: this.holdings, completions: this.completions, wake };
+    const parts = { ...common, flows, holdings: this.holdings, completions: this.completions, pacer: this.pacer, wake };
     this.placer = o.carrier ? new CarrierPlacer({ ...parts, carrier: o.carrier }) : new InProcessCalls({ ...parts, provider: o.provider!, optOut: o.optOut });
   }
 

@@ -9,6 +9,7 @@ import { ContactFields, readContactFields } from "./dispatch.store";
 import type { FlowCache } from "./flow-cache";
 import { AttemptResult, runCallFlow } from "./flow-interpreter";
 import type { Held, Holdings } from "./holdings";
+import type { Pacer } from "./pacer";
 
 export interface InProcessCallsOptions {
   db: Db;
@@ -18,6 +19,7 @@ export interface InProcessCallsOptions {
   flows: FlowCache;
   holdings: Holdings;
   completions: CompletionWriter;
+  pacer: Pacer;
   /** After a result is written: there is room for new claims. */
   wake: () => void;
   /** An opt_out node: puts the number on the organization's do-not-call list. */
@@ -66,6 +68,7 @@ export class InProcessCalls {
     let result: AttemptResult;
     try {
       await sleep(waitMs, h.controller.signal);
+      await this.o.pacer.admit(h.controller.signal).catch(() => {}); // aborted: the call below ends at once
       const { flow } = await this.o.flows.get(exec.flowId, exec.flowVersion);
       result = await runCallFlow({
         provider: this.o.provider,
