@@ -9,7 +9,7 @@ const config: CodegenConfig = {
   generates: {
     "test/generated/graphql.ts": {
       documents: ["test/graphql/**/*.graphql"],
-      // typescript-operations 6 emits the input types itself (STACK.md #13).
+      // typescript-operations 6 emits the input types itself: it must not share a file with the `typescript` plugin.
       plugins: ["typescript-operations", "typed-document-node"],
       config: { scalars, enumsAsTypes: true },
     },

@@ -3,24 +3,41 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** Where a contact stands in an execution */
 export type ExecutionContactStatus =
+  /** answered by a person, or reached voicemail under a strategy that does not retry voicemail */
   | 'COMPLETED'
+  /** its retried outcomes used up its attempts */
   | 'FAILED'
+  /** claimed by a dispatcher or in a call */
   | 'IN_PROGRESS'
+  /** waiting to be called, retry queue included */
   | 'PENDING'
+  /** had no final outcome when the execution was cancelled or stopped */
   | 'SKIPPED';
 
+/** The lifecycle status of an execution */
 export type ExecutionStatus =
+  /** cancelled; contacts without a final outcome were skipped */
   | 'CANCELLED'
+  /** every contact reached a final status */
   | 'COMPLETED'
+  /** no new calls until it is resumed; calls in progress finish */
   | 'PAUSED'
+  /** placing calls until every contact has a final status or the stop time comes */
   | 'RUNNING'
+  /** waiting for its start time */
   | 'SCHEDULED'
+  /** its stop time came; contacts without a final outcome were skipped */
   | 'STOPPED';
 
+/** Where a program stands */
 export type ProgramStatus =
+  /** launched at least once */
   | 'ACTIVE'
+  /** archived: cannot be launched; its flow and audience may be deleted */
   | 'ARCHIVED'
+  /** never launched */
   | 'DRAFT';
 
 export type LiveExecutionFragment = { id: string, programId: string, status: ExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number };
