@@ -60,6 +60,11 @@ export class Db {
     return this.serialised(() => fn(this.wrap(this.dataSource.manager, null)));
   }
 
+  /** One write statement as its own transaction (no BEGIN/COMMIT round trips); answers the rows it changed. */
+  execute(sql: string, params: unknown[] = []): Promise<number> {
+    return this.serialised(() => this.wrap(this.dataSource.manager, null).execute(sql, params));
+  }
+
   private serialised<T>(fn: () => Promise<T>): Promise<T> {
     if (this.dialect.name !== "sqlite") return fn();
     const run = this.queue.then(fn, fn);

@@ -65,14 +65,8 @@ export function twilioWebhooks(o: TwilioWebhookOptions): Router {
   router.post("/status/:attemptId", async (req: Request, res: Response) => {
     const attemptId = String(req.params.attemptId);
     const body = req.body as Record<string, unknown>;
-    const sequence = Number(param(body, "SequenceNumber"));
     if (isUuid(attemptId)) {
-      await o.calls.status(attemptId, {
-        callId: param(body, "CallSid") ?? "",
-        status: param(body, "CallStatus") ?? "",
-        answeredBy: param(body, "AnsweredBy"),
-        sequence: param(body, "SequenceNumber") !== null && Number.isInteger(sequence) ? sequence : null,
-      });
+      await o.calls.status(attemptId, { callId: param(body, "CallSid") ?? "", status: param(body, "CallStatus") ?? "", answeredBy: param(body, "AnsweredBy") });
     }
     res.status(200).end();
   });

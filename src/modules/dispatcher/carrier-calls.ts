@@ -9,7 +9,7 @@ import type { AnsweredBy } from "../telephony/telephony.provider";
 import type { CompletionWriter } from "./completion-writer";
 import { readContactFields } from "./dispatch.store";
 import type { FlowCache } from "./flow-cache";
-import { advance, type FlowInput, type FlowState, type Instruction, pendingInstruction, startFlow, type Turn } from "./flow-machine";
+import { advance, type FlowContext, type FlowInput, type FlowState, type Instruction, pendingInstruction, startFlow, type Turn } from "./flow-machine";
 
 // The engine's public operations for calls that run on a carrier's webhooks. Any api process may serve any request
 // of any call: the call's flow state lives on its attempt row, and saving it is a compare-and-set on its turn.
@@ -30,8 +30,6 @@ export interface StatusReport {
   callId: string;
   status: string;
   answeredBy: string | null;
-  /** The carrier's order of its callbacks for this call. */
-  sequence: number | null;
 }
 
 interface CallRow {
@@ -44,16 +42,12 @@ interface CallRow {
   state: FlowState | null;
   turn: number | null;
   answeredAt: number | null;
-  callbackSeq: number | null;
   flowId: string;
   flowVersion: number;
   programId: string;
   organizationId: string;
   phone: string;
 }
-
-/** How long a status callback waits for its result to be written before it answers anyway (the result is held). */
-const STATUS_WRITE_WAIT_MS = 5000;
 
 export class CarrierCalls {
   constructor(
@@ -77,20 +71,19 @@ export class CarrierCalls {
     for (let tries = 0; tries < 5; tries++) {
       const call = await this.load(attemptId);
       if (!call || call.outcome !== null) return null;
-      const { flow } = await this.o.flows.get(call.flowId, call.flowVersion);
+      const { flow, readsContact } = await this.o.flows.get(call.flowId, call.flowVersion);
       const state = call.state ?? startFlow(flow).state;
       if (call.providerCallId === null) await this.adopt(call, req.callId);
       if (req.turn !== null && req.turn !== state.turn) return { instruction: pendingInstruction(flow, state), turn: state.turn };
       if (req.turn === null && state.turn !== 0) return { instruction: pendingInstruction(flow, state), turn: state.turn };
 
-      let turn = advance(flow, state, this.input(flow, state, req), await this.context(call));
-      turn = await this.runServerSteps(flow, call, turn);
-      const saved = await this.o.db.transaction((tx) =>
-        tx.execute(
-          `UPDATE call_attempts SET flow_state = ?, flow_turn = ?, answered_at = COALESCE(answered_at, ?), last_event_at = ${tx.dialect.nowMs}
-           WHERE id = ? AND outcome IS NULL AND COALESCE(flow_turn, 0) = ?`,
-          [JSON.stringify(turn.state), turn.state.turn, this.o.clock.now().getTime(), attemptId, state.turn],
-        ),
+      const ctx = await this.context(call, readsContact);
+      let turn = advance(flow, state, this.input(flow, state, req), ctx);
+      turn = await this.runServerSteps(flow, call, turn, ctx);
+      const saved = await this.o.db.execute(
+        `UPDATE call_attempts SET flow_state = ?, flow_turn = ?, answered_at = COALESCE(answered_at, ?), last_event_at = ${this.o.db.dialect.nowMs}
+         WHERE id = ? AND outcome IS NULL AND COALESCE(flow_turn, 0) = ?`,
+        [JSON.stringify(turn.state), turn.state.turn, this.o.clock.now().getTime(), attemptId, state.turn],
       );
       if (saved === 1) return { instruction: turn.instruction, turn: turn.state.turn };
       // Another process advanced this call meanwhile: read it again.
@@ -99,47 +92,32 @@ export class CarrierCalls {
   }
 
   /**
-   * A status callback: repeated and out-of-order ones (by the carrier's sequence number) change nothing; a final one
-   * records the attempt through the completion writer (also when the attempt was closed by a guess meanwhile).
+   * A status callback. One that is not final only shows the call is alive. A final one is handed to the completion
+   * writer and answered at once: the writer records it (holding it through a database outage), and should this process
+   * die first, the silent call is looked up at the carrier. Repeated and late callbacks change nothing: an attempt is
+   * recorded once (a guess such as lease_expired excepted, which the carrier's real result replaces).
    */
   async status(attemptId: string, report: StatusReport): Promise<void> {
+    if (!isFinalStatus(report.status)) {
+      await this.o.db.execute(`UPDATE call_attempts SET last_event_at = ${this.o.db.dialect.nowMs} WHERE id = ? AND outcome IS NULL`, [attemptId]);
+      return;
+    }
     const call = await this.load(attemptId);
     if (!call) return;
-    if (report.sequence !== null) {
-      const fresh = await this.o.db.transaction((tx) =>
-        tx.execute(
-          `UPDATE call_attempts SET callback_seq = ?, last_event_at = ${tx.dialect.nowMs}, provider_call_id = COALESCE(provider_call_id, ?)
-           WHERE id = ? AND (callback_seq IS NULL OR callback_seq < ?)`,
-          [report.sequence, report.callId, attemptId, report.sequence],
-        ),
-      );
-      if (fresh === 0) return;
-    }
-    if (!isFinalStatus(report.status)) return;
     const now = this.o.clock.now();
     const answered = report.status === "completed";
     const state = call.state;
-    const result = outcomeOf(report.status, report.answeredBy);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, STATUS_WRITE_WAIT_MS);
-      this.o.completions.push(
-        {
-          attemptId,
-          executionId: call.executionId,
-          contactId: call.contactId,
-          ...result,
-          // A callee who hangs up mid-flow ends it `hungUp`; a flow that never got its first request did not run.
-          flowOutcome: answered ? (state?.end?.flowOutcome ?? (state && state.turn > 0 ? "hungUp" : "error")) : null,
-          answeredAt: answered ? new Date(call.answeredAt ?? now.getTime()) : null,
-          endedAt: now,
-          path: state?.path ?? [],
-          variables: state?.variables ?? {},
-        },
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      );
+    this.o.completions.push({
+      attemptId,
+      executionId: call.executionId,
+      contactId: call.contactId,
+      ...outcomeOf(report.status, report.answeredBy),
+      // A callee who hangs up mid-flow ends it `hungUp`; a flow that never got its first request did not run.
+      flowOutcome: answered ? (state?.end?.flowOutcome ?? (state && state.turn > 0 ? "hungUp" : "error")) : null,
+      answeredAt: answered ? new Date(call.answeredAt ?? now.getTime()) : null,
+      endedAt: now,
+      path: state?.path ?? [],
+      variables: state?.variables ?? {},
     });
   }
 
@@ -159,7 +137,7 @@ export class CarrierCalls {
   }
 
   /** opt_out runs here, between two requests. */
-  private async runServerSteps(flow: FlowDefinition, call: CallRow, turn: Turn): Promise<Turn> {
+  private async runServerSteps(flow: FlowDefinition, call: CallRow, turn: Turn, ctx: FlowContext): Promise<Turn> {
     while (turn.instruction.kind === "opt_out") {
       let input: FlowInput = { kind: "done" };
       try {
@@ -168,13 +146,14 @@ export class CarrierCalls {
         this.o.logger.error({ err, attemptId: call.id }, "opt-out failed");
         input = { kind: "failed" };
       }
-      turn = advance(flow, turn.state, input, await this.context(call));
+      turn = advance(flow, turn.state, input, ctx);
     }
     return turn;
   }
 
-  private async context(call: CallRow) {
-    const fields = (await this.o.db.read((r) => readContactFields(r, [call.contactId]))).get(call.contactId);
+  /** What value sources read; the contact's stored fields only when the flow reads them (the phone is on the snapshot). */
+  private async context(call: CallRow, readsContact: boolean): Promise<FlowContext> {
+    const fields = readsContact ? (await this.o.db.read((r) => readContactFields(r, [call.contactId]))).get(call.contactId) : undefined;
     return {
       contact: { id: call.contactId, phone: call.phone, firstName: fields?.firstName ?? null, lastName: fields?.lastName ?? null, email: fields?.email ?? null, customAttributes: fields?.customAttributes ?? {} },
       callId: call.id,
@@ -197,7 +176,7 @@ export class CarrierCalls {
     const rows = await this.o.db.read((r) =>
       r.query<Record<string, unknown>>(
         `SELECT a.id, a.execution_id, a.contact_id, a.attempt_number, a.outcome, a.provider_call_id, a.flow_state, a.flow_turn, a.answered_at,
-                a.callback_seq, e.flow_id, e.flow_version, e.program_id, e.organization_id, c.primary_phone
+                e.flow_id, e.flow_version, e.program_id, e.organization_id, c.primary_phone
          FROM call_attempts a JOIN program_executions e ON e.id = a.execution_id
          JOIN execution_contacts c ON c.execution_id = a.execution_id AND c.contact_id = a.contact_id
          WHERE a.id = ?`,
@@ -217,7 +196,6 @@ export class CarrierCalls {
       state,
       turn: r.flow_turn == null ? null : toInt(r.flow_turn),
       answeredAt: r.answered_at == null ? null : toInt(r.answered_at),
-      callbackSeq: r.callback_seq == null ? null : toInt(r.callback_seq),
       flowId: String(r.flow_id),
       flowVersion: toInt(r.flow_version),
       programId: String(r.program_id),

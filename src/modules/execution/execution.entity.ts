@@ -269,8 +269,4 @@ export class CallAttempt {
   /** The last carrier request about the call (database clock); a silent call is looked up after a lease. */
   @DateColumn({ nullable: true })
   lastEventAt!: Date | null;
-
-  /** The highest status callback SequenceNumber applied, so repeats and late ones change nothing. */
-  @Column({ type: "int", nullable: true })
-  callbackSeq!: number | null;
 }

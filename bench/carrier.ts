@@ -1,0 +1,170 @@
+// Real-call path under load (measured, not asserted): one api process (the carrier's webhooks) and one dispatcher
+// process on MariaDB + Redis, calling through the carrier emulator (in this process) with 30-second calls, ramping to
+// 10,000 calls in flight at VOICECAST_CALLS_PER_SECOND.
+//
+//   npm run build && BENCH_DATABASE_URL=mariadb://root@127.0.0.1:3306/voicecast_bench_carrier \
+//     node -r @swc-node/register bench/carrier.ts [calls=10000] [cps=400] [callSeconds=30]
+//
+// Reports webhook turnaround as the carrier sees it (p50/p99), calls placed per second against the configured CPS
+// (overall and the busiest one-second window), the RSS of each process along the run, and lost results (calls the
+// carrier ended that have no recorded outcome). Results go to stdout and bench/results/carrier.md.
+import "reflect-metadata";
+import { ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { createApp } from "../src/app";
+import { loadConfig } from "../src/config/config";
+import { recreateDatabase } from "../src/db/mysql-admin";
+import { startCarrierEmulator } from "../test/support/carrier-emulator";
+import { freePort, waitForHttp } from "../test/support/processes";
+import { machine } from "./support";
+
+const url = process.env.BENCH_DATABASE_URL ?? "mariadb://root@127.0.0.1:3306/voicecast_bench_carrier";
+const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+const CALLS = Number(process.argv[2] ?? 10_000);
+const CPS = Number(process.argv[3] ?? 400);
+const CALL_S = Number(process.argv[4] ?? 30);
+const ROOT = join(__dirname, "..");
+const MAIN = join(ROOT, "dist", "src", "main.js");
+
+function rssMb(pid: number | undefined): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Math.round(Number(m[1]) / 1024) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+function spawnRole(role: "api" | "dispatcher", env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, ...env, VOICECAST_ROLES: role, VOICECAST_LOG_LEVEL: "warn", LOG_LEVEL: "warn", VOICECAST_BOOTSTRAP_API_KEY: "bench-carrier-bootstrap-key" },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    child.once("spawn", () => resolve(child));
+    child.once("error", reject);
+  });
+}
+
+async function main() {
+  await recreateDatabase(url);
+  const app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api" }));
+  const { organizationId } = await app.services.organizations.createOrganization("bench");
+  // Callees whose last digit is 0–4: every call is answered by a person and lasts CALL_S seconds.
+  const now = Date.now();
+  const audienceId = randomUUID();
+  await app.db.transaction(async (tx) => {
+    const series = tx.dialect.series(CALLS);
+    await tx.execute(
+      `${series.with} INSERT INTO contacts (id, organization_id, primary_phone, first_name, last_name, primary_email, custom_attributes, created_at, updated_at)
+       SELECT ${tx.dialect.uuid}, ?, ${tx.dialect.concat("'+1415'", "(2000000 + seq * 10 + seq % 5)")}, NULL, NULL, NULL, '{}', ?, ? FROM ${series.from}`,
+      [organizationId, now, now],
+    );
+    await tx.execute("INSERT INTO audiences (id, organization_id, name, description, created_at, updated_at) VALUES (?, ?, 'bench', NULL, ?, ?)", [audienceId, organizationId, now, now]);
+    await tx.execute("INSERT INTO audience_contacts (audience_id, contact_id, created_at) SELECT ?, id, ? FROM contacts WHERE organization_id = ?", [audienceId, now, organizationId]);
+  });
+  const flow = await app.services.flows.createFlow(organizationId, {
+    name: "bench",
+    startNodeId: "dial",
+    nodes: [
+      { id: "dial", type: "dial", config: { enableAMD: false }, outputs: { onAnswer: "hello" } },
+      { id: "hello", type: "play", config: { audioItems: [{ type: "tts", text: "Hello" }] }, outputs: { onComplete: "bye" } },
+      { id: "bye", type: "hangup", config: {}, outputs: {} },
+    ],
+  });
+  const did = await app.services.dids.createDid(organizationId, { number: "+14155550100" });
+  const program = await app.services.programs.createProgram(organizationId, { name: "bench", audienceId, flowId: flow.id, maxConcurrentCalls: 10_000, didPool: [did.id] });
+
+  const emulator = await startCarrierEmulator({ accountSid: `AC${"0".repeat(31)}1`, authToken: randomUUID(), logs: "counters", timing: { callMs: CALL_S * 1000 }, webhookMaxSockets: 512 });
+  const port = await freePort();
+  const env = {
+    DATABASE_URL: url,
+    REDIS_URL: redisUrl,
+    VOICECAST_REDIS_PREFIX: `bench-${port}:`,
+    VOICECAST_TELEPHONY: "twilio",
+    TWILIO_ACCOUNT_SID: emulator.accountSid,
+    TWILIO_AUTH_TOKEN: emulator.authToken,
+    TWILIO_API_URL: emulator.baseUrl,
+    VOICECAST_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    VOICECAST_CALLS_PER_SECOND: String(CPS),
+    VOICECAST_RATE_LIMIT: "0",
+    PORT: String(port),
+  };
+  const api = await spawnRole("api", env);
+  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000);
+  const dispatcher = await spawnRole("dispatcher", env);
+  await new Promise((r) => setTimeout(r, 2000));
+
+  const load0 = loadavg()[0];
+  const execution = await app.services.executions.launch(organizationId, program.id);
+  const t0 = Date.now();
+  // When the first and the last call were created, to 50 ms.
+  let firstCreate = 0;
+  let lastCreate = 0;
+  const createWatch = setInterval(() => {
+    const n = emulator.stats().callsCreated;
+    if (n > 0 && !firstCreate) firstCreate = Date.now();
+    if (n >= CALLS && !lastCreate) lastCreate = Date.now();
+  }, 50);
+  const trace: Array<{ s: number; inFlight: number; created: number; done: number; apiMb: number; dispatcherMb: number }> = [];
+  let maxInFlight = 0;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const e = await app.services.executions.get(organizationId, execution.id);
+    const st = emulator.stats();
+    maxInFlight = Math.max(maxInFlight, st.callsInFlight);
+    trace.push({ s: Math.round((Date.now() - t0) / 1000), inFlight: st.callsInFlight, created: st.callsCreated, done: e!.contactsCompleted + e!.contactsFailed, apiMb: rssMb(api.pid), dispatcherMb: rssMb(dispatcher.pid) });
+    const last = trace[trace.length - 1];
+    console.error(`t=${last.s}s created=${last.created} inFlight=${last.inFlight} done=${last.done} rss api=${last.apiMb} MB dispatcher=${last.dispatcherMb} MB`);
+    if (e!.actualEndAt) break;
+    if (Date.now() - t0 > (CALLS / CPS + CALL_S) * 3000 + 120_000) throw new Error("the run did not finish in time");
+  }
+  clearInterval(createWatch);
+  const seconds = (Date.now() - t0) / 1000;
+  const stats = emulator.stats();
+  const busiest = emulator.maxCreatesInWindow(1000);
+  const [{ open }] = await app.db.read((r) => r.query<{ open: string }>("SELECT COUNT(*) AS open FROM call_attempts WHERE execution_id = ? AND outcome IS NULL", [execution.id]));
+  const [{ recorded }] = await app.db.read((r) => r.query<{ recorded: string }>("SELECT COUNT(*) AS recorded FROM call_attempts WHERE execution_id = ? AND outcome IS NOT NULL", [execution.id]));
+  const final = await app.services.executions.get(organizationId, execution.id);
+  // Placement rate from the first create to the last (CALLS - 1 intervals).
+  const placedRate = ((CALLS - 1) * 1000) / Math.max(1, lastCreate - firstCreate);
+
+  const lines = [
+    `## Carrier path: ${CALLS.toLocaleString("en-US")} calls of ${CALL_S} s, CPS ${CPS}`,
+    "",
+    `Machine: ${machine()}. Date: ${new Date().toISOString().slice(0, 10)}. Load average at launch ${load0.toFixed(2)}, at the end ${loadavg()[0].toFixed(2)}.`,
+    "One api process (webhooks) and one dispatcher process on MariaDB + Redis; the carrier emulator and this driver in a third.",
+    "",
+    "| measure | value |",
+    "|---|---:|",
+    `| calls placed | ${stats.callsCreated.toLocaleString("en-US")} |`,
+    `| most calls in flight at once | ${maxInFlight.toLocaleString("en-US")} |`,
+    `| webhooks answered | ${stats.webhookLatency.count.toLocaleString("en-US")} (failed ${stats.webhooksFailed}) |`,
+    `| webhook turnaround p50 / p99 / max | ${stats.webhookLatency.p50.toFixed(1)} / ${stats.webhookLatency.p99.toFixed(1)} / ${stats.webhookLatency.max.toFixed(0)} ms |`,
+    `| calls placed per second (first to last create) | ${placedRate.toFixed(1)} (${((placedRate / CPS) * 100).toFixed(1)}% of CPS) |`,
+    `| busiest one-second window | ${busiest} (CPS ${CPS}) |`,
+    `| RSS api / dispatcher: start → peak → end | ${trace[0].apiMb} → ${Math.max(...trace.map((t) => t.apiMb))} → ${trace[trace.length - 1].apiMb} MB / ${trace[0].dispatcherMb} → ${Math.max(...trace.map((t) => t.dispatcherMb))} → ${trace[trace.length - 1].dispatcherMb} MB |`,
+    `| results recorded / open attempts / contacts completed | ${recorded} / ${open} / ${final!.contactsCompleted} |`,
+    `| lost results (calls the carrier ended without a recorded outcome) | ${stats.callsEnded - Number(recorded)} |`,
+    `| wall time | ${seconds.toFixed(1)} s |`,
+    "",
+    "RSS along the run (every 5 s): " + trace.filter((t) => t.s % 5 === 0).map((t) => `${t.s}s ${t.inFlight} in flight: ${t.apiMb}/${t.dispatcherMb}`).join("; "),
+  ];
+  console.log(lines.join("\n"));
+  mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench", "results", "carrier.md"), lines.join("\n") + "\n");
+
+  dispatcher.kill("SIGTERM");
+  api.kill("SIGTERM");
+  await emulator.stop();
+  await app.stop();
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
