@@ -7,7 +7,8 @@ import type { FlowDefinition } from "../flow/flow.types";
 import { isFinalStatus, outcomeOf } from "../telephony/twilio/twilio-status";
 import type { AnsweredBy } from "../telephony/telephony.provider";
 import type { CompletionWriter } from "./completion-writer";
-import { readContactFields } from "./dispatch.store";
+import { Batcher } from "../../shared/batcher";
+import { marks, readContactFields } from "./dispatch.store";
 import type { FlowCache } from "./flow-cache";
 import { advance, type FlowContext, type FlowInput, type FlowState, type Instruction, pendingInstruction, startFlow, type Turn } from "./flow-machine";
 
@@ -49,7 +50,13 @@ interface CallRow {
   phone: string;
 }
 
+/** Signs of life of calls are written together, at most this often. */
+const KEEPALIVE_MS = 1000;
+
 export class CarrierCalls {
+  /** A call the carrier reported about is alive: one statement a second for every call that spoke meanwhile. */
+  private readonly alive: Batcher<string>;
+
   constructor(
     private readonly o: {
       db: Db;
@@ -60,7 +67,15 @@ export class CarrierCalls {
       /** Runs an opt_out node: puts the callee's number on the organization's do-not-call list. */
       optOut?: (organizationId: string, phone: string) => Promise<void>;
     },
-  ) {}
+  ) {
+    this.alive = new Batcher(
+      async (ids) => {
+        const unique = [...new Set(ids)];
+        await this.o.db.execute(`UPDATE call_attempts SET last_event_at = ${this.o.db.dialect.nowMs} WHERE outcome IS NULL AND id IN (${marks(unique.length)})`, unique);
+      },
+      { delayMs: KEEPALIVE_MS },
+    );
+  }
 
   /**
    * A voice request: advances the call's flow by what the carrier reports and answers the next instruction and the
@@ -99,7 +114,7 @@ export class CarrierCalls {
    */
   async status(attemptId: string, report: StatusReport): Promise<void> {
     if (!isFinalStatus(report.status)) {
-      await this.o.db.execute(`UPDATE call_attempts SET last_event_at = ${this.o.db.dialect.nowMs} WHERE id = ? AND outcome IS NULL`, [attemptId]);
+      this.alive.push(attemptId).catch((err) => this.o.logger.warn({ err }, "could not note that calls are alive"));
       return;
     }
     const call = await this.load(attemptId);

@@ -7,7 +7,8 @@ import type { ProgramExecution } from "../execution/execution.entity";
 import { moveCounters, publishAfterCommit, readExecutionForUpdate, transitionExecution } from "../execution/execution.store";
 import { type Carrier, CarrierError } from "../telephony/carrier";
 import type { CompletionWriter } from "./completion-writer";
-import { markPlaced, readProviderFailures, releaseClaims } from "./dispatch.store";
+import { Batcher } from "../../shared/batcher";
+import { markPlaced, Placement, readProviderFailures, releaseClaims } from "./dispatch.store";
 import type { FlowCache } from "./flow-cache";
 import { startFlow } from "./flow-machine";
 import type { Held, Holdings } from "./holdings";
@@ -43,8 +44,12 @@ export interface CarrierPlacerOptions {
  */
 export class CarrierPlacer {
   private readonly calls = new Set<Promise<void>>();
+  /** Accepted calls are recorded in batches: one transaction per execution for all that were placed meanwhile. */
+  private readonly placements: Batcher<Placement>;
 
-  constructor(private readonly o: CarrierPlacerOptions) {}
+  constructor(private readonly o: CarrierPlacerOptions) {
+    this.placements = new Batcher((items) => this.record(items), { maxBatch: 500 });
+  }
 
   get running(): number {
     return this.calls.size;
@@ -84,11 +89,19 @@ export class CarrierPlacer {
   }
 
   private async placed(exec: ProgramExecution, h: Held, callId: string, flowState: unknown): Promise<void> {
-    await this.o.db.transaction(async (tx) => {
-      await readExecutionForUpdate(tx, exec.id);
-      await markPlaced(tx, exec.id, [{ executionId: exec.id, contactId: h.contactId, attemptId: h.attemptId, providerCallId: callId, flowState }]);
-    });
+    await this.placements.push({ executionId: exec.id, contactId: h.contactId, attemptId: h.attemptId, providerCallId: callId, flowState });
     this.o.holdings.release(h);
+  }
+
+  private async record(placements: Placement[]): Promise<void> {
+    const byExecution = new Map<string, Placement[]>();
+    for (const p of placements) byExecution.set(p.executionId, [...(byExecution.get(p.executionId) ?? []), p]);
+    await this.o.db.transaction(async (tx) => {
+      for (const [executionId, list] of [...byExecution].sort(([a], [b]) => a.localeCompare(b))) {
+        await readExecutionForUpdate(tx, executionId);
+        await markPlaced(tx, executionId, list);
+      }
+    });
   }
 
   private async refused(exec: ProgramExecution, h: Held, err: CarrierError): Promise<void> {

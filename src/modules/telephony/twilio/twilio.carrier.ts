@@ -36,7 +36,9 @@ export class TwilioCarrier implements Carrier {
 
   constructor(private readonly o: TwilioOptions) {
     this.client = twilio(o.accountSid, o.authToken, {
-      httpClient: new twilio.RequestClient({ timeout: o.requestTimeoutMs ?? 10_000, keepAlive: true }),
+      // The library's default of 20 sockets per host would queue requests at a few hundred calls per second, and a
+      // queue releases them in bursts, over the carrier's calls-per-second limit.
+      httpClient: new twilio.RequestClient({ timeout: o.requestTimeoutMs ?? 10_000, keepAlive: true, maxSockets: 512, maxTotalSockets: 512, maxFreeSockets: 64 }),
       autoRetry: false,
     });
     this.client.api.baseUrl = o.apiUrl;
