@@ -3,7 +3,11 @@
 // 10,000 calls in flight at VOICECAST_CALLS_PER_SECOND.
 //
 //   npm run build && BENCH_DATABASE_URL=mariadb://root@127.0.0.1:3306/voicecast_bench_carrier \
-//     node -r @swc-node/register bench/carrier.ts [calls=10000] [cps=400] [callSeconds=30]
+//     node -r @swc-node/register bench/carrier.ts [calls=10000] [cps=400] [callSeconds=30] [floor]
+//
+// With `floor`, the same calls and webhooks go to a bare node:http server instead of Voicecast: it checks each
+// signature and answers fixed TwiML (a <Say> and a <Redirect>, then <Hangup/>), with no database. That is the most
+// this machine gives webhooks while the emulator runs, the ratio's denominator.
 //
 // Reports webhook turnaround as the carrier sees it (p50/p99), calls placed per second against the configured CPS
 // (overall and the busiest one-second window), the RSS of each process along the run, and lost results (calls the
@@ -13,7 +17,11 @@ import { ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import { createServer } from "node:http";
 import { join } from "node:path";
+import twilio from "twilio";
+import { MemoryPacer } from "../src/modules/dispatcher/pacer";
+import { TwilioCarrier } from "../src/modules/telephony/twilio/twilio.carrier";
 import { createApp } from "../src/app";
 import { loadConfig } from "../src/config/config";
 import { recreateDatabase } from "../src/db/mysql-admin";
@@ -39,7 +47,9 @@ function rssMb(pid: number | undefined): number {
 }
 
 function spawnRole(role: "api" | "dispatcher", env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [MAIN], {
+  // BENCH_API_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the api process.
+  const nodeArgs = role === "api" ? (process.env.BENCH_API_NODE_ARGS?.split(" ").filter(Boolean) ?? []) : [];
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     env: { ...process.env, ...env, VOICECAST_ROLES: role, VOICECAST_LOG_LEVEL: "warn", LOG_LEVEL: "warn", VOICECAST_BOOTSTRAP_API_KEY: "bench-carrier-bootstrap-key" },
     stdio: ["ignore", "inherit", "inherit"],
   });
@@ -49,7 +59,72 @@ function spawnRole(role: "api" | "dispatcher", env: Record<string, string>): Pro
   });
 }
 
+/** The floor: the emulator's calls and webhooks against a bare server, created by this process at the same pace. */
+async function floor(): Promise<void> {
+  const authToken = randomUUID();
+  const emulator = await startCarrierEmulator({ accountSid: `AC${"0".repeat(31)}1`, authToken, logs: "counters", timing: { callMs: CALL_S * 1000 }, webhookMaxSockets: 512 });
+  const port = await freePort();
+  const publicUrl = `http://127.0.0.1:${port}`;
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      const params = Object.fromEntries(new URLSearchParams(body));
+      if (!twilio.validateRequest(authToken, String(req.headers["x-twilio-signature"]), publicUrl + req.url, params)) {
+        res.writeHead(403).end();
+        return;
+      }
+      if (req.url!.includes("/status/")) {
+        res.writeHead(200).end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/xml" });
+      res.end(req.url!.includes("turn=") ? HANGUP : `<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello</Say><Redirect method="POST">${publicUrl}${req.url}?turn=1</Redirect></Response>`);
+    });
+  });
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", () => r()));
+  const carrier = new TwilioCarrier({ accountSid: emulator.accountSid, authToken, apiUrl: emulator.baseUrl, publicUrl });
+  const pacer = new MemoryPacer(CPS);
+  const load0 = loadavg()[0];
+  const t0 = Date.now();
+  let placed = 0;
+  while (placed < CALLS) {
+    const waits = await pacer.reserve(Math.min(100, CALLS - placed));
+    for (const w of waits) {
+      const i = placed++;
+      setTimeout(async () => {
+        await pacer.admit();
+        carrier.createCall({ attemptId: `floor-${i}`, to: `+1415${2000000 + i * 10 + (i % 5)}`, from: "+14155550100", timeoutMs: 30_000, enableAMD: false }).catch(() => {});
+      }, w);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  await emulator.idle((CALL_S + 60) * 1000);
+  const stats = emulator.stats();
+  const lines = [
+    `## Floor: the same ${CALLS.toLocaleString("en-US")} calls of ${CALL_S} s at CPS ${CPS} against a bare node:http server`,
+    "",
+    `Machine: ${machine()}. Date: ${new Date().toISOString().slice(0, 10)}. Load average at the start ${load0.toFixed(2)}, at the end ${loadavg()[0].toFixed(2)}.`,
+    "",
+    `| webhooks answered | ${stats.webhookLatency.count.toLocaleString("en-US")} |`,
+    "|---|---:|",
+    `| webhook turnaround p50 / p99 / max | ${stats.webhookLatency.p50.toFixed(1)} / ${stats.webhookLatency.p99.toFixed(1)} / ${stats.webhookLatency.max.toFixed(0)} ms |`,
+    `| most calls in flight at once | ${stats.maxCallsInFlight.toLocaleString("en-US")} |`,
+    `| wall time | ${((Date.now() - t0) / 1000).toFixed(1)} s |`,
+  ];
+  console.log(lines.join("\n"));
+  mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench", "results", "carrier-floor.md"), lines.join("\n") + "\n");
+  server.close();
+  await emulator.stop();
+  process.exit(0);
+}
+
+const HANGUP = `<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>`;
+
 async function main() {
+  if (process.argv[5] === "floor") return floor();
   await recreateDatabase(url);
   const app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api" }));
   const { organizationId } = await app.services.organizations.createOrganization("bench");

@@ -117,23 +117,7 @@ export class CarrierCalls {
       this.alive.push(attemptId).catch((err) => this.o.logger.warn({ err }, "could not note that calls are alive"));
       return;
     }
-    const call = await this.load(attemptId);
-    if (!call) return;
-    const now = this.o.clock.now();
-    const answered = report.status === "completed";
-    const state = call.state;
-    this.o.completions.push({
-      attemptId,
-      executionId: call.executionId,
-      contactId: call.contactId,
-      ...outcomeOf(report.status, report.answeredBy),
-      // A callee who hangs up mid-flow ends it `hungUp`; a flow that never got its first request did not run.
-      flowOutcome: answered ? (state?.end?.flowOutcome ?? (state && state.turn > 0 ? "hungUp" : "error")) : null,
-      answeredAt: answered ? new Date(call.answeredAt ?? now.getTime()) : null,
-      endedAt: now,
-      path: state?.path ?? [],
-      variables: state?.variables ?? {},
-    });
+    this.o.completions.push({ attemptId, ...outcomeOf(report.status, report.answeredBy), endedAt: this.o.clock.now(), flow: "stored" });
   }
 
   /** The input the waiting node gets from this request. */

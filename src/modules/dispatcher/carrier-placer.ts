@@ -125,7 +125,7 @@ export class CarrierPlacer {
   private finish(h: Held, outcome: "rejected" | "failed", failureReason: string): void {
     const now = this.o.clock.now();
     this.o.completions.push(
-      { attemptId: h.attemptId, executionId: h.executionId, contactId: h.contactId, outcome, failureReason, flowOutcome: null, answeredAt: null, endedAt: now, path: [], variables: {} },
+      { attemptId: h.attemptId, executionId: h.executionId, outcome, failureReason, endedAt: now, flow: { flowOutcome: null, answeredAt: null, path: [], variables: {} } },
       () => {
         this.o.holdings.release(h);
         this.o.wake();

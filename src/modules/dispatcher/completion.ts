@@ -10,21 +10,30 @@ import { CounterDelta, finishIfDone, moveCounters, publishAfterCommit, readExecu
 import type { RetryStrategy } from "../program/retry-strategy.types";
 import type { CallOutcome, FlowOutcome } from "../telephony/call-outcome";
 import { ContactMove, marks, moveInProgressContacts } from "./dispatch.store";
+import type { FlowState } from "./flow-machine";
 import { decideAfterAttempt } from "./retry-policy";
 
-/** What one attempt came to, from whichever process learnt it. */
+/** How the flow of an answered call went, as the process that ran it knows it. */
+export interface FlowResult {
+  flowOutcome: FlowOutcome | null;
+  answeredAt: Date | null;
+  path: string[];
+  variables: Record<string, unknown>;
+}
+
+/**
+ * What one attempt came to, from whichever process learnt it. A call that ran here brings its flow's result; a
+ * carrier's call (`flow: "stored"`) ran on webhooks, and its flow is read from the state saved on its attempt.
+ */
 export interface FinishedAttempt {
   /** The attempt id: the claim token of the claim that placed the call. */
   attemptId: string;
-  executionId: string;
-  contactId: string;
+  /** Known to the process that claimed the call; read from the attempt row otherwise. */
+  executionId?: string;
   outcome: CallOutcome;
   failureReason: string | null;
-  flowOutcome: FlowOutcome | null;
-  answeredAt: Date | null;
   endedAt: Date;
-  path: string[];
-  variables: Record<string, unknown>;
+  flow: FlowResult | "stored";
 }
 
 export interface CompletionReport {
@@ -67,6 +76,38 @@ interface AttemptRow {
   startedAt: number;
   outcome: string | null;
   failureReason: string | null;
+  answeredAt: number | null;
+  flowState: FlowState | null;
+}
+
+/** Items that do not name their execution get it from their attempt (a plain read, before any lock). */
+async function withExecutionIds(tx: Tx, items: FinishedAttempt[], report: CompletionReport): Promise<Array<FinishedAttempt & { executionId: string }>> {
+  const unknown = items.filter((i) => !i.executionId).map((i) => i.attemptId);
+  const found = new Map<string, string>();
+  if (unknown.length > 0) {
+    const rows = await tx.query<{ id: string; execution_id: string }>(`SELECT id, execution_id FROM call_attempts WHERE id IN (${marks(unknown.length)})`, unknown);
+    for (const r of rows) found.set(String(r.id), String(r.execution_id));
+  }
+  const out: Array<FinishedAttempt & { executionId: string }> = [];
+  for (const item of items) {
+    const executionId = item.executionId ?? found.get(item.attemptId);
+    if (executionId) out.push({ ...item, executionId });
+    else report.ignored++;
+  }
+  return out;
+}
+
+/** A carrier call's flow, from the state its webhooks saved: a callee who hangs up mid-flow ends it `hungUp`. */
+function storedFlow(row: AttemptRow, item: FinishedAttempt): FlowResult {
+  const state = row.flowState;
+  const answered = item.outcome === "completed" || item.outcome === "voicemail";
+  return {
+    // A flow that never got its first request did not run.
+    flowOutcome: answered ? (state?.end?.flowOutcome ?? (state && state.turn > 0 ? "hungUp" : "error")) : null,
+    answeredAt: answered ? new Date(row.answeredAt ?? item.endedAt.getTime()) : null,
+    path: state?.path ?? [],
+    variables: state?.variables ?? {},
+  };
 }
 
 /**
@@ -81,7 +122,7 @@ interface AttemptRow {
 export async function completeAttempts(tx: Tx, items: FinishedAttempt[], now: Date, events: ExecutionEventPublisher): Promise<CompletionReport> {
   const report: CompletionReport = { recorded: 0, late: 0, corrected: 0, ignored: 0 };
   const byExecution = new Map<string, FinishedAttempt[]>();
-  for (const item of items) byExecution.set(item.executionId, [...(byExecution.get(item.executionId) ?? []), item]);
+  for (const item of await withExecutionIds(tx, items, report)) byExecution.set(item.executionId, [...(byExecution.get(item.executionId) ?? []), item]);
 
   for (const executionId of [...byExecution.keys()].sort()) {
     const list = byExecution.get(executionId)!;
@@ -90,31 +131,31 @@ export async function completeAttempts(tx: Tx, items: FinishedAttempt[], now: Da
       report.ignored += list.length;
       continue;
     }
-    const contacts = await lockContacts(tx, executionId, [...new Set(list.map((i) => i.contactId))]);
     const attempts = await lockAttempts(tx, executionId, list.map((i) => i.attemptId));
+    const contacts = await lockContacts(tx, executionId, [...new Set([...attempts.values()].map((a) => a.contactId))]);
 
     const moves: ContactMove[] = [];
     const corrections = new Map<string, C>();
-    const writes: Array<{ row: AttemptRow; item: FinishedAttempt }> = [];
+    const writes: Array<{ row: AttemptRow; item: FinishedAttempt; flow: FlowResult }> = [];
     for (const item of list) {
       const row = attempts.get(item.attemptId);
       const open = row?.outcome === null;
       const replaceable = row?.failureReason === GUESSED && item.failureReason !== "aborted" && item.failureReason !== GUESSED;
-      if (!row || row.contactId !== item.contactId || (!open && !replaceable)) {
+      if (!row || (!open && !replaceable)) {
         report.ignored++;
         continue;
       }
       attempts.delete(item.attemptId); // one result per attempt in a batch
-      writes.push({ row, item });
-      const contact = contacts.get(item.contactId);
+      writes.push({ row, item, flow: item.flow === "stored" ? storedFlow(row, item) : item.flow });
+      const contact = contacts.get(row.contactId);
       if (open && contact?.status === C.IN_PROGRESS && contact.claimToken === row.id) {
-        moves.push(decideMove(exec.retryStrategy, exec.status, item.contactId, row.attemptNumber, item.outcome, item.endedAt));
+        moves.push(decideMove(exec.retryStrategy, exec.status, row.contactId, row.attemptNumber, item.outcome, item.endedAt));
         report.recorded++;
         continue;
       }
       report.late++;
-      if (item.outcome === "completed" && contact && (CONTACT_TRANSITIONS.correct.from as readonly C[]).includes(contact.status) && !corrections.has(item.contactId)) {
-        corrections.set(item.contactId, contact.status);
+      if (item.outcome === "completed" && contact && (CONTACT_TRANSITIONS.correct.from as readonly C[]).includes(contact.status) && !corrections.has(row.contactId)) {
+        corrections.set(row.contactId, contact.status);
       }
     }
     if (writes.length === 0) continue;
@@ -143,7 +184,7 @@ async function lockContacts(tx: Tx, executionId: string, contactIds: string[]): 
 
 async function lockAttempts(tx: Tx, executionId: string, attemptIds: string[]): Promise<Map<string, AttemptRow>> {
   const rows = await tx.query<Record<string, unknown>>(
-    `SELECT id, contact_id, attempt_number, started_at, outcome, failure_reason FROM call_attempts
+    `SELECT id, contact_id, attempt_number, started_at, outcome, failure_reason, answered_at, flow_state FROM call_attempts
      WHERE execution_id = ? AND id IN (${marks(attemptIds.length)})${tx.dialect.lock()}`,
     [executionId, ...attemptIds],
   );
@@ -157,22 +198,24 @@ async function lockAttempts(tx: Tx, executionId: string, attemptIds: string[]): 
         startedAt: toInt(r.started_at),
         outcome: (r.outcome as string | null) ?? null,
         failureReason: (r.failure_reason as string | null) ?? null,
+        answeredAt: r.answered_at == null ? null : toInt(r.answered_at),
+        flowState: r.flow_state == null ? null : (JSON.parse(String(r.flow_state)) as FlowState | null),
       },
     ]),
   );
 }
 
-async function writeResults(tx: Tx, writes: Array<{ row: AttemptRow; item: FinishedAttempt }>): Promise<void> {
-  const params = writes.flatMap(({ row, item }) => [
+async function writeResults(tx: Tx, writes: Array<{ row: AttemptRow; item: FinishedAttempt; flow: FlowResult }>): Promise<void> {
+  const params = writes.flatMap(({ row, item, flow }) => [
     row.id,
     item.outcome,
     item.failureReason,
-    item.flowOutcome,
-    item.answeredAt?.getTime() ?? null,
+    flow.flowOutcome,
+    flow.answeredAt?.getTime() ?? null,
     item.endedAt.getTime(),
     Math.max(0, item.endedAt.getTime() - row.startedAt),
-    JSON.stringify(item.path),
-    JSON.stringify(item.variables),
+    JSON.stringify(flow.path),
+    JSON.stringify(flow.variables),
   ]);
   await tx.execute(
     tx.dialect.updateFromRows("call_attempts", "id", RESULT_COLUMNS, writes.length, `(t.outcome IS NULL OR t.failure_reason = '${GUESSED}')`),

@@ -94,7 +94,8 @@ export class InProcessCalls {
       this.o.holdings.release(h);
       return;
     }
-    this.o.completions.push({ attemptId: h.attemptId, executionId: h.executionId, contactId: h.contactId, ...result }, () => {
+    const { outcome, failureReason, endedAt, ...flow } = result;
+    this.o.completions.push({ attemptId: h.attemptId, executionId: h.executionId, outcome, failureReason, endedAt, flow }, () => {
       this.o.holdings.release(h);
       this.o.wake();
     });

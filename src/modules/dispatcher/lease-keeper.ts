@@ -1,4 +1,3 @@
-import { toInt } from "../../db/columns";
 import type { Db } from "../../db/db";
 import type { ExecutionEventPublisher } from "../../pubsub/execution-events";
 import type { Clock } from "../../shared/clock";
@@ -6,7 +5,6 @@ import type { Logger } from "../../shared/logger";
 import { finishIfDone, moveCounters, publishAfterCommit, readExecutionForUpdate } from "../execution/execution.store";
 import { Carrier, LIVE_STATUSES } from "../telephony/carrier";
 import { outcomeOf } from "../telephony/twilio/twilio-status";
-import type { FlowState } from "./flow-machine";
 import { decideMove } from "./completion";
 import type { CompletionWriter } from "./completion-writer";
 import { closeOpenAttempts, ExpiredClaim, hasExpiredClaims, lockExpiredClaims, markPlaced, moveInProgressContacts, readLiveClaims, renewLeases } from "./dispatch.store";
@@ -145,7 +143,7 @@ export class LeaseKeeper {
     const { db, leaseMs } = this.o;
     const silent = await db.read((r) =>
       r.query<Record<string, unknown>>(
-        `SELECT id, execution_id, contact_id, provider_call_id, last_event_at, flow_state, answered_at FROM call_attempts
+        `SELECT id, execution_id, provider_call_id, last_event_at FROM call_attempts
          WHERE outcome IS NULL AND last_event_at < ${r.dialect.nowMs} - ? AND provider_call_id IS NOT NULL LIMIT ${LOOKUP_BATCH}`,
         [leaseMs],
       ),
@@ -159,21 +157,8 @@ export class LeaseKeeper {
       try {
         const call = await carrier.fetchCall(String(row.provider_call_id));
         if (call && LIVE_STATUSES.includes(call.status)) continue;
-        const now = this.o.clock.now();
-        const state = row.flow_state ? (JSON.parse(String(row.flow_state)) as FlowState) : null;
         const result = call ? outcomeOf(call.status, call.answeredBy) : { outcome: "failed" as const, failureReason: "lease_expired" };
-        const answered = call?.status === "completed";
-        this.o.completions.push({
-          attemptId: id,
-          executionId: String(row.execution_id),
-          contactId: String(row.contact_id),
-          ...result,
-          flowOutcome: answered ? (state?.end?.flowOutcome ?? "hungUp") : null,
-          answeredAt: answered ? (row.answered_at == null ? (call.startedAt ?? now) : new Date(toInt(row.answered_at))) : null,
-          endedAt: call?.endedAt ?? now,
-          path: state?.path ?? [],
-          variables: state?.variables ?? {},
-        });
+        this.o.completions.push({ attemptId: id, executionId: String(row.execution_id), ...result, endedAt: call?.endedAt ?? this.o.clock.now(), flow: "stored" });
         this.o.logger.warn({ attemptId: id, status: call?.status ?? "unknown" }, "a silent call was looked up at the carrier");
       } catch (err) {
         this.o.logger.warn({ err, attemptId: id }, "could not look up a silent call at the carrier; asking again after a lease");
