@@ -49,7 +49,7 @@ interface Target {
 
 /** Organizations, audiences, flows, programs and launched executions, through the services (no HTTP). */
 async function setup(): Promise<Target[]> {
-  const app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api" }), { logger: createLogger("bench") });
+  const app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api" }), { logger: createLogger("warn", "bench") });
   const s = app.services;
   const out: Target[] = [];
   try {
@@ -125,7 +125,7 @@ async function main() {
   const targets = await setup();
 
   const api = spawn(process.execPath, [join(__dirname, "..", "dist", "src", "main.js")], {
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), VOICECAST_ROLES: "api", LOG_LEVEL: "warn" },
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), VOICECAST_ROLES: "api", VOICECAST_LOG_LEVEL: "warn" },
     stdio: "inherit",
   });
   let bare: ReturnType<typeof spawn> = api;

@@ -37,7 +37,7 @@ describeEachDb("dispatcher: fair across executions", (target) => {
       clock: systemClock,
       provider: new SimulatorProvider({ callMs: 60, clock: systemClock }),
       events: app.bus,
-      logger: createLogger(),
+      logger: createLogger("silent"),
       pollMs: 20,
       leaseMs: 30_000,
       drainMs: 5000,

@@ -3,6 +3,7 @@ import type { Db } from "../../db/db";
 import type { ExecutionEventPublisher } from "../../pubsub/execution-events";
 import type { Clock } from "../../shared/clock";
 import type { Logger } from "../../shared/logger";
+import * as metrics from "../../shared/metrics";
 import { finishIfDone, moveCounters, publishAfterCommit, readExecutionForUpdate } from "../execution/execution.store";
 import { Carrier, LIVE_STATUSES } from "../telephony/carrier";
 import { outcomeOf } from "../telephony/twilio/twilio-status";
@@ -109,7 +110,11 @@ export class LeaseKeeper {
       if (lost.length === 0) return [];
       const moves = lost.map((c) => decideMove(exec.retryStrategy, exec.status, c.contactId, Math.max(1, c.attempts), "failed", now));
       const delta = await moveInProgressContacts(tx, executionId, moves);
-      await closeOpenAttempts(tx, lost.map((c) => c.attemptId), now.getTime(), "lease_expired");
+      const closed = await closeOpenAttempts(tx, lost.map((c) => c.attemptId), now.getTime(), "lease_expired");
+      tx.afterCommit(() => {
+        metrics.leaseReclaimed(lost.length);
+        metrics.attemptsFinished("failed", closed);
+      });
       await moveCounters(tx, executionId, delta, now);
       const finished = await finishIfDone(tx, executionId, now);
       await publishAfterCommit(tx, this.o.events, executionId, finished ? "status" : "progress");
