@@ -17,9 +17,10 @@ export async function serve(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config.logLevel);
-  let app;
+  const app = await createApp(config, { logger });
+  // Started first: on SQLite, a second server process is refused here, before it writes anything.
   try {
-    app = await createApp(config, { logger });
+    await app.start();
   } catch (e) {
     if (e instanceof SqliteInUseError) {
       console.error(e.message);
@@ -33,7 +34,6 @@ export async function serve(): Promise<void> {
     // Printed once, on the first start only: the key is not stored.
     else console.log(`Created organization "Default" (${issued.organizationId}).\nAPI key (shown once): ${issued.apiKey}`);
   }
-  await app.start();
   let exiting = false;
   const shutdown = (signal: string) => {
     if (exiting) return;

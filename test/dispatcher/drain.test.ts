@@ -20,7 +20,7 @@ describeEachDb("dispatcher: SIGTERM drains", (target) => {
     url = db.url;
     drop = db.drop;
     // Launches and reads only: no role started in this process.
-    app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api" }));
+    app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api", VOICECAST_LOG_LEVEL: "silent" }));
   });
   afterEach(async () => {
     await killAllDispatchers();

@@ -18,7 +18,7 @@ describeEachDb("dispatcher: fair across executions", (target) => {
   beforeAll(async () => {
     const db = await privateDatabase(target, "fairness");
     drop = db.drop;
-    app = await createApp(loadConfig({ DATABASE_URL: db.url, VOICECAST_ROLES: "api" }));
+    app = await createApp(loadConfig({ DATABASE_URL: db.url, VOICECAST_ROLES: "api", VOICECAST_LOG_LEVEL: "silent" }));
   });
   afterAll(async () => {
     await app?.stop();
