@@ -138,8 +138,9 @@ export class ProgramService {
 }
 
 /**
- * Reads the program and locks its row for the rest of the transaction (SQLite runs one transaction at a time). Launch, update, archive and delete all take this lock first, so a launch either sees the
- * archive or delete that raced it, or finishes before it starts.
+ * Reads the program and locks its row for the rest of the transaction (SQLite runs one transaction at a time).
+ * Launch, update, archive and delete all take this lock first, so a launch either sees the archive or delete that
+ * raced it, or finishes before it starts.
  */
 export async function lockProgram(tx: Tx, organizationId: string, id: string): Promise<Program | null> {
   if (!isUuid(id)) return null;
