@@ -49,7 +49,7 @@ describeEachDb("errors are JSON everywhere", (target) => {
 
   it("an unknown path anywhere → JSON 404 NotFoundError", async () => {
     for (const [method, path] of [
-      ["GET", "/"],
+      ["POST", "/"],
       ["GET", "/nope"],
       ["POST", "/graphql-not"],
       ["DELETE", "/healthz/x"],
@@ -61,6 +61,9 @@ describeEachDb("errors are JSON everywhere", (target) => {
       expect(r.status, `${method} ${path}`).toBe(404);
       expect(r.body).toMatchObject({ error: "NotFoundError" });
     }
+    // The one page this server serves is the dashboard (its own HTML), which `GET /` redirects to.
+    const home = await fetch(`${base}/`, { redirect: "manual" });
+    expect([home.status, home.headers.get("location")]).toEqual([302, "/dashboard/"]);
   });
 
   it("a path Express cannot decode → JSON 4xx, not its HTML error page", async () => {
