@@ -21,8 +21,10 @@ export const MAX_OPERATIONS_PER_CONNECTION = 100;
 export const MAX_OPERATIONS_PER_KEY = 5_000;
 /** Messages as large as an HTTP body at most (ws would take 100 MiB). */
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
-/** Close codes: the HTTP statuses they mirror, in the range graphql-ws leaves to applications. */
-const CLOSE_RATE_LIMITED = 4429;
+/**
+ * A connection refused for now (over the key's rate, or the database unreachable) is closed with the standard
+ * "try again later" code; graphql-ws's own codes mirror HTTP statuses (its 4429 means a repeated connection_init).
+ */
 const CLOSE_TRY_AGAIN_LATER = 1013;
 
 type Extra = {
@@ -75,7 +77,7 @@ export function createGraphQLWebSocket(deps: GraphQLWebSocketDeps): { dispose():
         } catch (err) {
           if (err instanceof RateLimitedError) {
             rateLimited("websocket");
-            ctx.extra.socket.close(CLOSE_RATE_LIMITED, "Too many requests: retry later");
+            ctx.extra.socket.close(CLOSE_TRY_AGAIN_LATER, "Too many requests for this API key: retry later");
             return false;
           }
           if (err instanceof ServiceUnavailableError) {
