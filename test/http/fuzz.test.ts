@@ -35,6 +35,7 @@ import { leaks } from "./support";
 const REST_RUNS = 6000;
 const GRAPHQL_RUNS = 3000;
 const WS_RUNS = 1200;
+const PATH_RUNS = 1000;
 const ROOT = join(__dirname, "..", "..");
 
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -279,10 +280,21 @@ describeEachDb("fuzz: bad requests through every door", (target) => {
       fc.nat({ max: 200 }).map((n) => ({ query: `{${"a{".repeat(n)}b${"}".repeat(n)}}` })),
     );
 
+    // Bodies that are no GraphQL request at all: broken JSON, other media types, browsers asking for a page.
+    const transport = fc.record({
+      raw: fc.oneof(anyString, fc.constantFrom(...documents), fc.constantFrom('{"query": ', "{'query': '{ __typename }'}", "[1,", "{}}", '{"query":"{ __typename }"}}')),
+      type: fc.constantFrom("application/json", "application/graphql", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data", "application/json; charset=latin1"),
+      accept: fc.constantFrom("*/*", "text/html", "application/graphql-response+json", "application/json, text/html;q=0.9", "image/png"),
+    });
+
     await fc.assert(
-      fc.asyncProperty(fc.oneof(badOperation, malformed), fc.boolean(), async ({ mustFail, ...body }: Json, viaGet) => {
+      fc.asyncProperty(fc.oneof(badOperation, malformed, transport), fc.boolean(), async ({ mustFail, raw, type, accept, ...body }: Json, viaGet) => {
         let res: Response;
-        if (viaGet && typeof body.query === "string" && !/^\s*mutation/.test(body.query)) {
+        if (raw !== undefined) {
+          res = viaGet
+            ? await fetch(`${base}/graphql?query=${encodeURIComponent(raw)}`, { headers: { accept, "x-api-key": org.apiKey } })
+            : await fetch(`${base}/graphql`, { method: "POST", headers: { "content-type": type, accept, "x-api-key": org.apiKey }, body: raw });
+        } else if (viaGet && typeof body.query === "string" && !/^\s*mutation/.test(body.query)) {
           const params = new URLSearchParams({ query: body.query, ...("variables" in body ? { variables: JSON.stringify(body.variables) } : {}) });
           res = await fetch(`${base}/graphql?${params}`, { headers: { "x-api-key": org.apiKey } });
         } else {
@@ -292,12 +304,39 @@ describeEachDb("fuzz: bad requests through every door", (target) => {
         tally("GraphQL", res.status);
         const text = await res.text();
         expectHarmless(`GraphQL ${JSON.stringify(body).slice(0, 200)}`, res.status, res.headers.get("content-type") ?? "", text);
-        const json = JSON.parse(text);
+        const json = JSON.parse(text || "{}");
         // A mangled document may still be a valid query; variables that cannot be coerced never run.
         if (mustFail) expect(json.errors?.length, text.slice(0, 300)).toBeGreaterThan(0);
         for (const e of json.errors ?? []) expect(e.extensions?.code, text.slice(0, 300)).not.toBe("INTERNAL_SERVER_ERROR");
       }),
       { numRuns: GRAPHQL_RUNS },
+    );
+  });
+
+  it(`any path: ${PATH_RUNS} requests to paths and methods nobody serves`, async () => {
+    const segment = fc.oneof(fc.webSegment(), nasty.map(encodeURIComponent), fc.constantFrom("api", "graphql", "metrics", "healthz", "readyz", "telephony", "..", "%2e%2e", "%E0%A4%A"));
+    const path = fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => `/${parts.join("/")}`);
+    // The dashboard's pages (and `GET /`, which redirects there) are the one thing served as HTML. Paths as the
+    // client sends them, after URL normalisation ("/a/%2e%2e/" is "/", and so is "//").
+    const served = ["/healthz", "/readyz", "/metrics", "/graphql", "/api/openapi.json"];
+    const elsewhere = path.filter((p) => {
+      const normal = new URL(`http://x${p}`).pathname.replace(/\/{2,}/g, "/");
+      return !/^\/(dashboard(\/|$)|$)/.test(normal) && !served.includes(normal.replace(/\/$/, ""));
+    });
+    await fc.assert(
+      fc.asyncProperty(elsewhere, fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"), fc.option(anyString, { nil: undefined }), fc.boolean(), async (p, method, body, withKey) => {
+        const res = await fetch(`${base}${p}`, {
+          method,
+          redirect: "manual",
+          headers: { accept: "text/html", ...(withKey ? { "x-api-key": org.apiKey } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+          body: method === "GET" || method === "OPTIONS" ? undefined : body,
+        });
+        sent++;
+        tally("path", res.status);
+        expectHarmless(`${method} ${p}`, res.status, res.headers.get("content-type") ?? "", await res.text());
+        if (method !== "GET") expect(res.status, `${method} ${p}`).toBeGreaterThanOrEqual(400);
+      }),
+      { numRuns: PATH_RUNS },
     );
   });
 
