@@ -49,6 +49,11 @@ export interface App {
   metricsPort: number | null;
   /** The dispatcher, once started with the dispatcher role. */
   dispatcher: Dispatcher | null;
+  /**
+   * On SQLite, takes the file for this process (one server process per file) or throws SqliteInUseError; start()
+   * does it too. A process calls it first to be refused before it writes anything.
+   */
+  claimDatabase(): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -88,9 +93,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     port: null,
     metricsPort: null,
     dispatcher: null,
-    async start() {
+    claimDatabase() {
       // One server process per SQLite file (an app that only opens the database, like a CLI command, needs none).
-      if (config.database.kind === "sqlite") lock = SqliteServerLock.acquire(config.database.path!, config.roles);
+      if (config.database.kind === "sqlite") lock ??= SqliteServerLock.acquire(config.database.path!, config.roles);
+    },
+    async start() {
+      app.claimDatabase();
       if (config.roles.includes("api")) {
         const schema = await buildGraphQLSchema();
         if (config.redisUrl && config.rateLimit > 0) rateLimitRedis = await connectRateLimitRedis(config.redisUrl, logger);

@@ -18,9 +18,9 @@ export async function serve(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const app = await createApp(config, { logger });
-  // Started first: on SQLite, a second server process is refused here, before it writes anything.
+  // On SQLite a second server process is refused here, before it writes anything.
   try {
-    await app.start();
+    app.claimDatabase();
   } catch (e) {
     if (e instanceof SqliteInUseError) {
       console.error(e.message);
@@ -34,6 +34,7 @@ export async function serve(): Promise<void> {
     // Printed once, on the first start only: the key is not stored.
     else console.log(`Created organization "Default" (${issued.organizationId}).\nAPI key (shown once): ${issued.apiKey}`);
   }
+  await app.start();
   let exiting = false;
   const shutdown = (signal: string) => {
     if (exiting) return;

@@ -49,7 +49,8 @@ export function observeRequests(logger: Logger) {
         quietReqLogger: true,
         quietResLogger: true,
         customAttributeKeys: { reqId: "requestId" },
-        customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? "error" : "info"),
+        // A 503 is the database being away, logged once as such by Db: its requests are warnings, not errors.
+        customLogLevel: (_req, res, err) => (err || (res.statusCode >= 500 && res.statusCode !== 503) ? "error" : res.statusCode === 503 ? "warn" : "info"),
         customSuccessMessage: () => "request",
         customErrorMessage: () => "request",
         customSuccessObject: (req, res, val: { responseTime: number }) => line(req, res, val.responseTime),

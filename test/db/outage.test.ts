@@ -146,9 +146,11 @@ describeServerDb("database outage [mariadb]", () => {
 
     // The outage and the recovery are logged once each, the outage with its cause.
     const lines = svc.output().split("\n");
-    const unreachable = lines.filter((l) => l.includes('"msg":"database unreachable'));
+    const unreachable = lines.filter((l) => l.includes('"msg":"database unreachable: requests get 503 until it answers again"'));
     expect(unreachable, lines.filter((l) => l.includes('"level":50')).slice(0, 5).join("\n")).toHaveLength(1);
     expect(unreachable[0]).toMatch(/"err":\{.*(ECONNREFUSED|ECONNRESET|PROTOCOL_CONNECTION_LOST|closed state)/);
     expect(lines.filter((l) => l.includes('"msg":"database reachable again"'))).toHaveLength(1);
+    // Nothing else logs the outage as an error: the dispatcher's loop and the 503 request lines stay below error.
+    expect(lines.filter((l) => l.includes('"level":50')), "error lines").toEqual(unreachable);
   });
 });

@@ -1,5 +1,5 @@
 import { toInt } from "../../db/columns";
-import type { Db } from "../../db/db";
+import { type Db, isConnectionError } from "../../db/db";
 import type { ExecutionEventPublisher } from "../../pubsub/execution-events";
 import type { Clock } from "../../shared/clock";
 import type { Logger } from "../../shared/logger";
@@ -57,7 +57,10 @@ export class LeaseKeeper {
   renewAll(): void {
     if (this.renewing || this.o.holdings.size === 0) return;
     this.renewing = this.renew()
-      .catch((err) => this.o.logger.error({ err }, "lease renewal failed"))
+      // An unreachable database is logged once per outage by Db.
+      .catch((err) => {
+        if (!isConnectionError(err)) this.o.logger.error({ err }, "lease renewal failed");
+      })
       .finally(() => (this.renewing = null));
   }
 
