@@ -5,7 +5,7 @@ import { expect } from "vitest";
 // What no response of this server may contain: HTML, a stack frame, a file path, SQL (keywords in upper case, as
 // the server writes its SQL: GraphQL's own messages say "select" in lower case).
 const HTML = /<html|<!doctype|<pre>|<body/i;
-const STACK_OR_PATH = /\bat [\w.<>]+ \(|\.(ts|js|cjs|mjs):\d+|\/(work|home|usr|tmp|src|dist|node_modules)\//;
+const STACK_OR_PATH = /\bat (async )?\S+ \([^)]*:\d+:\d+\)|\bat [/\\]\S*:\d+:\d+|\.(ts|js|cjs|mjs):\d+|\/(work|home|usr|tmp|src|dist|node_modules)\//;
 const SQL = /\bSELECT\b.*\bFROM\b|\bINSERT INTO\b|\bUPDATE \w+ SET\b|\bDELETE FROM\b/;
 
 /** Whether a response text leaks HTML, a stack, a file path or SQL. */
