@@ -49,6 +49,10 @@ export function observeRequests(logger: Logger) {
         quietReqLogger: true,
         quietResLogger: true,
         customAttributeKeys: { reqId: "requestId" },
+        // pino-http binds the request to a child logger even when quiet; nothing of it is logged, so serialise nothing
+        // (the default would copy its headers, the API key among them, for every request).
+        wrapSerializers: false,
+        serializers: { req: () => undefined, res: () => undefined },
         // A 503 is the database being away, logged once as such by Db: its requests are warnings, not errors.
         customLogLevel: (_req, res, err) => (err || (res.statusCode >= 500 && res.statusCode !== 503) ? "error" : res.statusCode === 503 ? "warn" : "info"),
         customSuccessMessage: () => "request",
