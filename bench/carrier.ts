@@ -51,7 +51,7 @@ function spawnRole(role: "api" | "dispatcher", env: Record<string, string>): Pro
 
 async function main() {
   await recreateDatabase(url);
-  const app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api" }));
+  const app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api", VOICECAST_LOG_LEVEL: "warn" }));
   const { organizationId } = await app.services.organizations.createOrganization("bench");
   // Callees whose last digit is 0–4: every call is answered by a person and lasts CALL_S seconds.
   const now = Date.now();
