@@ -89,12 +89,19 @@ export class Db {
     return this.observed(this.serialised(() => this.enter("read", () => fn(this.wrap(this.dataSource.manager, null)))));
   }
 
+  /** One write statement as its own transaction (no BEGIN/COMMIT round trips); answers the rows it changed. */
+  execute(sql: string, params: unknown[] = []): Promise<number> {
+    const nested = this.nestingError("execute");
+    if (nested) return Promise.reject(nested);
+    return this.observed(this.serialised(() => this.wrap(this.dataSource.manager, null).execute(sql, params)));
+  }
+
   /**
-   * A read or transaction started from inside another one's callback would wait for itself forever on SQLite (the
+   * A read, transaction or statement started from inside another one's callback would wait for itself forever on SQLite (the
    * queue runs one at a time) and, on MySQL, would run outside the transaction it seems to belong to. Refused
    * loudly on every dialect, so the mistake shows in any test: use the `tx` (or `r`) the callback was given.
    */
-  private nestingError(what: "read" | "transaction"): Error | null {
+  private nestingError(what: "read" | "transaction" | "execute"): Error | null {
     const outer = this.scope.getStore();
     if (!outer?.open) return null;
     return new Error(`db.${what}() called inside an open db.${outer.kind}() callback: use the callback's own ${outer.kind === "transaction" ? "tx" : "reader"}`);
@@ -129,10 +136,6 @@ export class Db {
     }
   }
 
-  /** One write statement as its own transaction (no BEGIN/COMMIT round trips); answers the rows it changed. */
-  execute(sql: string, params: unknown[] = []): Promise<number> {
-    return this.serialised(() => this.wrap(this.dataSource.manager, null).execute(sql, params));
-  }
 
   private serialised<T>(fn: () => Promise<T>): Promise<T> {
     if (this.dialect.name !== "sqlite") return fn();

@@ -24,7 +24,7 @@ describeEachDb("db: nested reads and transactions fail loudly", (target) => {
     expect((outcome as Error).message).toMatch(/db\.read\(\) called inside an open db\.transaction\(\) callback: use the callback's own tx/);
   });
 
-  it("so are a transaction inside a transaction and a read inside a read, however deep in the callback's awaits", async () => {
+  it("so are a transaction or a statement inside a transaction and a read inside a read, however deep in the callback's awaits", async () => {
     const nestedTx = await settle(
       app.db.transaction(async (tx) => {
         await tx.query("SELECT 1 AS one");
@@ -35,6 +35,8 @@ describeEachDb("db: nested reads and transactions fail loudly", (target) => {
     expect((nestedTx as Error).message).toMatch(/db\.transaction\(\) called inside an open db\.transaction\(\)/);
     const nestedRead = await settle(app.db.read(async () => app.db.read((r) => r.query("SELECT 1 AS one"))));
     expect((nestedRead as Error).message).toMatch(/db\.read\(\) called inside an open db\.read\(\)/);
+    const nestedStatement = await settle(app.db.transaction(async () => app.db.execute("UPDATE organizations SET name = name WHERE id = ?", ["none"])));
+    expect((nestedStatement as Error).message).toMatch(/db\.execute\(\) called inside an open db\.transaction\(\)/);
   });
 
   it("leaves the database usable, and allows the database again once the transaction is over", async () => {
