@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 
 const require = createRequire(import.meta.url);
 
-// SWC, not esbuild: TypeORM and type-graphql need emitted decorator metadata (STACK.md #1).
+// SWC, not esbuild: TypeORM and type-graphql need emitted decorator metadata, which esbuild does not emit.
 export default defineConfig({
   plugins: [swc.vite({ module: { type: "es6" } })],
   // graphql ships .mjs and .js: tests must load the same copy the CommonJS libraries (type-graphql) load.

@@ -126,7 +126,7 @@ const HANGUP = `<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Respo
 async function main() {
   if (process.argv[5] === "floor") return floor();
   await recreateDatabase(url);
-  const app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api" }));
+  const app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api", VOICECAST_LOG_LEVEL: "warn" }));
   const { organizationId } = await app.services.organizations.createOrganization("bench");
   // Callees whose last digit is 0–4: every call is answered by a person and lasts CALL_S seconds.
   const now = Date.now();

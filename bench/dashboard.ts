@@ -72,7 +72,6 @@ async function startServer(port: number): Promise<ChildProcess> {
       VOICECAST_BOOTSTRAP_API_KEY: KEY,
       VOICECAST_SIM_CALL_MS: "0",
       VOICECAST_PROGRESS_INTERVAL_MS: "250",
-      LOG_LEVEL: "warn",
       VOICECAST_LOG_LEVEL: "warn",
     },
     stdio: ["ignore", "inherit", "inherit"],

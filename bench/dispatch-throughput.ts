@@ -97,7 +97,7 @@ async function startDispatchers(n: number): Promise<ChildProcess[]> {
     Array.from({ length: n }, () => {
       // BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the dispatchers.
       const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), MAIN], {
-        env: { ...process.env, DATABASE_URL: url, VOICECAST_ROLES: "dispatcher", VOICECAST_SIM_CALL_MS: "0", LOG_LEVEL: "info", VOICECAST_BOOTSTRAP_API_KEY: "bench-bootstrap-key-0000" },
+        env: { ...process.env, DATABASE_URL: url, VOICECAST_ROLES: "dispatcher", VOICECAST_SIM_CALL_MS: "0", VOICECAST_LOG_LEVEL: "info", VOICECAST_BOOTSTRAP_API_KEY: "bench-bootstrap-key-0000" },
         stdio: ["ignore", "pipe", "inherit"],
       });
       children.push(child);

@@ -36,7 +36,7 @@ async function main() {
 
   const port = 4900;
   const api = spawn(process.execPath, [join(__dirname, "..", "dist", "src", "main.js")], {
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), VOICECAST_ROLES: "api", LOG_LEVEL: "warn" },
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), VOICECAST_ROLES: "api", VOICECAST_LOG_LEVEL: "warn" },
     stdio: "inherit",
   });
   try {

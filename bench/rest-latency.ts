@@ -1,9 +1,13 @@
 // GET /api/program-executions/{id} at a steady request rate (autocannon `overallRate`, loopback), for executions of
 // 1,000 and 1,000,000 contacts: the read is one primary-key lookup plus the key check, so its cost must not grow
-// with the audience. Measured, not asserted. The API runs as its own process (`node dist/src/main.js`, api role
-// only), so the load generator does not share its event loop. Needs `npm run build` first. A last row measures a
-// bare node:http server answering a body of the same size, the floor of the machine at that moment: on a shared
-// machine it tells the gateway's cost from the neighbours' noise, as does the server CPU time per request.
+// with the audience. Measured, not asserted. The API runs as its own process (api role only), so the load generator
+// does not share its event loop; needs `npm run build` first. Each size is measured twice, side by side:
+//   on   `node dist/src/main.js` as deployed: a JSON log line per request (written to a file), HTTP metrics, and the
+//        per-key rate limiter (its limit set above the bench's rate, so it counts every request and refuses none);
+//   off  the same build with request logs, HTTP metrics and the rate limit turned off (bench/api-server.ts off).
+// A last row measures a bare node:http server answering a body of the same size, the floor of the machine at that
+// moment: on a shared machine it tells the gateway's cost from the neighbours' noise, as does the server CPU time
+// per request.
 //
 //   npm run build
 //   node -r @swc-node/register bench/rest-latency.ts mariadb://root@127.0.0.1:3306/voicecast_bench_rest [sizes] [rate] [seconds] [rounds]
@@ -11,9 +15,9 @@
 //
 // The MariaDB database named in the URL and the SQLite file are dropped and recreated.
 import "reflect-metadata";
-import { spawn } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
-import { loadavg } from "node:os";
+import { ChildProcess, spawn } from "node:child_process";
+import { openSync, readFileSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import { recreateDatabase } from "../src/db/mysql-admin";
@@ -49,7 +53,7 @@ interface Target {
 
 /** Organizations, audiences, flows, programs and launched executions, through the services (no HTTP). */
 async function setup(): Promise<Target[]> {
-  const app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api" }), { logger: createLogger("bench") });
+  const app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api" }), { logger: createLogger("warn", "bench") });
   const s = app.services;
   const out: Target[] = [];
   try {
@@ -120,21 +124,37 @@ async function measure(url: string, headers: Record<string, string>, duration: n
   return { result, samples };
 }
 
+/** An API process on `port`: `on` as deployed (logs to a file, metrics, rate limiter), `off` without them. */
+function startApi(variant: "on" | "off", port: number): ChildProcess {
+  const dist = join(__dirname, "..", "dist");
+  const common = { ...process.env, DATABASE_URL: url, PORT: String(port), VOICECAST_ROLES: "api" };
+  if (variant === "on") {
+    const log = openSync(join(tmpdir(), `voicecast-bench-rest-${process.pid}.log`), "w");
+    const env = { ...common, VOICECAST_LOG_LEVEL: "info", VOICECAST_RATE_LIMIT: String(rate * 5) };
+    return spawn(process.execPath, [join(dist, "src", "main.js")], { env, stdio: ["ignore", log, "inherit"] });
+  }
+  const env = { ...common, VOICECAST_LOG_LEVEL: "warn", VOICECAST_RATE_LIMIT: "0" };
+  return spawn(process.execPath, [join(dist, "bench", "api-server.js"), "off"], { env, stdio: "inherit" });
+}
+
+async function ready(port: number): Promise<void> {
+  for (let i = 0; ; i++) {
+    if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) return;
+    if (i > 150) throw new Error(`the API on ${port} did not become ready`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 async function main() {
   await recreate();
   const targets = await setup();
 
-  const api = spawn(process.execPath, [join(__dirname, "..", "dist", "src", "main.js")], {
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), VOICECAST_ROLES: "api", LOG_LEVEL: "warn" },
-    stdio: "inherit",
-  });
-  let bare: ReturnType<typeof spawn> = api;
+  const on = startApi("on", port);
+  const off = startApi("off", port + 2);
+  let bare: ChildProcess | null = null;
   try {
-    for (let i = 0; ; i++) {
-      if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) break;
-      if (i > 150) throw new Error("the API did not become ready");
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await ready(port);
+    await ready(port + 2);
     // The bare server's body is as long as the gateway's answer (its JSON wrapper is 14 characters).
     const sample = await fetch(`http://127.0.0.1:${port}/api/program-executions/${targets[0].executionId}`, { headers: { "x-api-key": targets[0].apiKey } });
     bare = spawn(process.execPath, ["-e", BARE_SERVER, String(port + 1), String((await sample.text()).length - 14)], { stdio: "inherit" });
@@ -142,16 +162,19 @@ async function main() {
     const kind = parseDatabaseUrl(url).kind;
     const load = loadavg().map((l) => l.toFixed(2)).join(" ");
     console.log(`# GET /api/program-executions/{id} — ${kind} — ${rate} req/s for ${seconds} s, 10 connections — ${new Date().toISOString()} — ${machine()} — load average at start ${load}`);
-    console.log("| round | execution of (contacts) | achieved req/s | p50 | p90 | p99 | p99.9 | max | autocannon p50 / p99 (1 ms buckets) | server CPU per request | non-2xx |");
-    console.log("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    console.log("| round | execution of (contacts) | logs, metrics, rate limit | achieved req/s | p50 | p90 | p99 | p99.9 | max | autocannon p50 / p99 (1 ms buckets) | server CPU per request | non-2xx |");
+    console.log("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     const runs = [
-      ...targets.map((t) => ({
-        label: t.size.toLocaleString("en-US"),
-        pid: api.pid!,
-        url: `http://127.0.0.1:${port}/api/program-executions/${t.executionId}`,
-        headers: { "x-api-key": t.apiKey },
-      })),
-      { label: "bare node:http", pid: bare.pid!, url: `http://127.0.0.1:${port + 1}/`, headers: {} },
+      ...targets.flatMap((t) =>
+        (["on", "off"] as const).map((variant) => ({
+          label: t.size.toLocaleString("en-US"),
+          variant,
+          pid: (variant === "on" ? on : off).pid!,
+          url: `http://127.0.0.1:${variant === "on" ? port : port + 2}/api/program-executions/${t.executionId}`,
+          headers: { "x-api-key": t.apiKey },
+        })),
+      ),
+      { label: "bare node:http", variant: "—", pid: bare.pid!, url: `http://127.0.0.1:${port + 1}/`, headers: {} },
     ];
     for (const r of runs) await measure(r.url, r.headers, 3); // warm-up: JIT, connection pool, buffer pool
     for (let round = 1; round <= rounds; round++) {
@@ -161,15 +184,16 @@ async function main() {
         const cpuPerRequest = ((cpuMs(r.pid) - cpu0) * 1000) / result.requests.total;
         const ms = (v: number) => `${v.toFixed(2)} ms`;
         console.log(
-          `| ${round} | ${r.label} | ${(result.requests.total / result.duration).toFixed(0)} | ${ms(percentile(samples, 50))} | ${ms(percentile(samples, 90))} | ${ms(
+          `| ${round} | ${r.label} | ${r.variant} | ${(result.requests.total / result.duration).toFixed(0)} | ${ms(percentile(samples, 50))} | ${ms(percentile(samples, 90))} | ${ms(
             percentile(samples, 99),
           )} | ${ms(percentile(samples, 99.9))} | ${ms(samples[samples.length - 1])} | ${result.latency.p50} / ${result.latency.p99} ms | ${cpuPerRequest.toFixed(0)} µs | ${result.non2xx} |`,
         );
       }
     }
   } finally {
-    api.kill("SIGTERM");
-    if (bare !== api) bare.kill("SIGTERM");
+    on.kill("SIGTERM");
+    off.kill("SIGTERM");
+    bare?.kill("SIGTERM");
   }
 }
 

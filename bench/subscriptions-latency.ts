@@ -67,7 +67,9 @@ async function startApi(port: number): Promise<ApiProcess> {
   let out = "";
   const waiters: Array<() => void> = [];
   const child = spawn(process.execPath, [...(process.env.BENCH_API_FLAGS ? process.env.BENCH_API_FLAGS.split(" ") : []), "--expose-gc", "-r", PROBE, MAIN], {
-    env: { ...process.env, DATABASE_URL: dbUrl, REDIS_URL: redisUrl, VOICECAST_REDIS_PREFIX: prefix, VOICECAST_ROLES: "api", PORT: String(port), LOG_LEVEL: "warn" },
+    env: { ...process.env, DATABASE_URL: dbUrl, REDIS_URL: redisUrl, VOICECAST_REDIS_PREFIX: prefix, VOICECAST_ROLES: "api", PORT: String(port), VOICECAST_LOG_LEVEL: "warn",
+      // A thousand clients share one key and subscribe at once: the per-key rate limit would refuse most of them.
+      VOICECAST_RATE_LIMIT: "0" },
     stdio: ["ignore", "pipe", "inherit"],
   });
   child.stdout!.on("data", (d) => {
@@ -199,11 +201,10 @@ function freePort(): Promise<number> {
 }
 
 async function main() {
-  process.env.LOG_LEVEL ??= "warn";
   await recreateDatabase(dbUrl);
 
   // This process: migrations, setup, and the commits (the dispatcher's part); its bus publishes to Redis.
-  const app = await createApp(loadConfig({ DATABASE_URL: dbUrl, REDIS_URL: redisUrl, VOICECAST_REDIS_PREFIX: prefix, VOICECAST_ROLES: "api" }));
+  const app = await createApp(loadConfig({ DATABASE_URL: dbUrl, REDIS_URL: redisUrl, VOICECAST_REDIS_PREFIX: prefix, VOICECAST_ROLES: "api", VOICECAST_LOG_LEVEL: "warn" }));
   const { organizationId, apiKey } = await app.services.organizations.createOrganization("bench");
   const phones = Array.from({ length: ROUNDS + 10 }, (_, i) => `+1415${2_000_000 + i * 10 + 1}`);
   const contacts = await app.services.contacts.upsertContacts(organizationId, phones.map((primaryPhone) => ({ primaryPhone })));

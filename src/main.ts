@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { createApp } from "./app";
 import { ConfigError, loadConfig } from "./config/config";
+import { SqliteInUseError } from "./db/sqlite-lock";
 import { createLogger } from "./shared/logger";
 
 /** `npm start` / `voicecast serve`: migrate, bootstrap the first organization, start the configured roles. */
@@ -15,8 +16,18 @@ export async function serve(): Promise<void> {
     }
     throw e;
   }
-  const logger = createLogger();
+  const logger = createLogger(config.logLevel);
   const app = await createApp(config, { logger });
+  // On SQLite a second server process is refused here, before it writes anything.
+  try {
+    app.claimDatabase();
+  } catch (e) {
+    if (e instanceof SqliteInUseError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
   const issued = await app.services.organizations.bootstrap(config.bootstrapApiKey);
   if (issued) {
     if (config.bootstrapApiKey) logger.info({ organizationId: issued.organizationId }, 'created organization "Default" with the bootstrap API key');

@@ -45,7 +45,7 @@ describe("migrations", () => {
 });
 
 describe("decorator metadata", () => {
-  // esbuild emits none and TypeORM then fails at runtime (STACK.md #1): keep the test transform honest.
+  // esbuild emits none and TypeORM then fails at runtime (ColumnTypeUndefinedError): keep the test transform honest.
   it("is emitted for entity properties", () => {
     expect(Reflect.getMetadata("design:type", ProgramExecution.prototype, "totalContacts")).toBe(Number);
     expect(getMetadataArgsStorage().columns.some((c) => c.target === ProgramExecution && c.propertyName === "sequence")).toBe(true);

@@ -8,7 +8,7 @@ import { createDataSource } from "../src/db/data-source";
 import { Db } from "../src/db/db";
 
 // TypeORM's better-sqlite3 driver shares one connection per process: without serialisation a second transaction
-// becomes a savepoint of the first, and one side's rollback undoes the other's work (STACK.md #14).
+// becomes a savepoint of the first, and one side's rollback undoes the other's work.
 describe("SQLite transactions in one process", () => {
   let db: Db;
 

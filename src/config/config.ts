@@ -1,6 +1,7 @@
 import { z } from "zod";
 
-// Env of CONTRACT.md §1, parsed and validated once into a typed object.
+// The environment, parsed and validated once into a typed object; a bad value stops the process with one message
+// naming every bad variable.
 
 export type DatabaseKind = "sqlite" | "mysql" | "mariadb";
 export interface DatabaseConfig {
@@ -31,7 +32,15 @@ export interface Config {
   callsPerSecond: number | null;
   /** Set when `telephony` is "twilio". */
   twilio: { accountSid: string; authToken: string; apiUrl: string } | null;
+  /** Requests per second per API key; 0 turns the limit off. */
+  rateLimit: number;
+  logLevel: LogLevel;
+  /** Where a process without the api role serves /metrics; null: not served. */
+  metricsPort: number | null;
 }
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const TELEPHONY_PROVIDERS = ["simulator", "twilio"] as const;
 
@@ -124,6 +133,9 @@ const schema = z.object({
     .url({ protocol: /^https?$/, message: "must be an http(s) URL" })
     .transform((v) => v.replace(/\/+$/, ""))
     .default("https://api.twilio.com"),
+  VOICECAST_RATE_LIMIT: intIn(0, 1_000_000).default(200),
+  VOICECAST_LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of: ${LOG_LEVELS.join(", ")}` }).default("info"),
+  VOICECAST_METRICS_PORT: intIn(1, 65535).optional(),
 }).superRefine((e, ctx) => {
   if (e.VOICECAST_TELEPHONY !== "twilio") return;
   // A carrier needs an account and a public address for its webhooks: name every missing one at once.
@@ -161,5 +173,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     callsPerSecond: e.VOICECAST_CALLS_PER_SECOND ?? null,
     twilio:
       e.VOICECAST_TELEPHONY === "twilio" ? { accountSid: e.TWILIO_ACCOUNT_SID!, authToken: e.TWILIO_AUTH_TOKEN!, apiUrl: e.TWILIO_API_URL } : null,
+    rateLimit: e.VOICECAST_RATE_LIMIT,
+    logLevel: e.VOICECAST_LOG_LEVEL,
+    metricsPort: e.VOICECAST_METRICS_PORT ?? null,
   };
 }

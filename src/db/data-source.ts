@@ -37,7 +37,7 @@ export function createDataSource(config: DatabaseConfig, options: { poolSize?: n
   } else {
     opts = {
       ...common,
-      // MariaDB needs its own driver type, or the schema diff never converges (STACK.md #7).
+      // MariaDB needs its own driver type ("mariadb"), or TypeORM's schema diff never converges.
       type: config.kind,
       url: config.url,
       timezone: "Z",

@@ -1,27 +1,56 @@
 import { GraphQLError, GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
-import { DomainError, ERROR_TABLE } from "../shared/errors";
+import { DomainError, ERROR_TABLE, ErrorCode, RetryLaterError } from "../shared/errors";
 
-// The one place errors become HTTP statuses, REST bodies and GraphQL codes (CONTRACT.md §5 table).
+// The one place errors become HTTP statuses, REST bodies and GraphQL codes (the table in shared/errors.ts).
 
 export interface RestError {
   status: number;
   body: { error: string; message: string; details?: unknown };
+  /** Response headers that go with it (`Retry-After`). */
+  headers: Record<string, string>;
 }
 
 type Log = (msg: string, err: unknown) => void;
 
 export function toRestError(err: unknown, log: Log): RestError {
-  if (err instanceof DomainError) {
-    const entry = ERROR_TABLE[err.code];
-    const body: RestError["body"] = { error: entry.rest, message: err.message };
-    if (err.details) body.details = err.details;
-    return { status: entry.http, body };
-  }
+  const domain = toDomainError(err, log);
+  const entry = ERROR_TABLE[domain.code];
+  const body: RestError["body"] = { error: entry.rest, message: domain.message };
+  if (domain.details) body.details = domain.details;
+  return { status: entry.http, body, headers: retryHeaders(domain) };
+}
+
+/**
+ * The same error in GraphQL's shape, for what fails before Apollo runs (body parsing, size, rate limit) on
+ * `/graphql`: `{ errors: [{ message, extensions: { code } }] }` with the table's HTTP status.
+ */
+export function toGraphQLHttpError(err: unknown, log: Log): { status: number; body: { errors: GraphQLFormattedError[] }; headers: Record<string, string> } {
+  const domain = toDomainError(err, log);
+  return {
+    status: ERROR_TABLE[domain.code].http,
+    body: { errors: [{ message: domain.message, extensions: { code: domain.code } }] },
+    headers: retryHeaders(domain),
+  };
+}
+
+/** A domain error as the GraphQLError Apollo and graphql-ws send (e.g. raised while authenticating a request). */
+export function toGraphQLError(err: DomainError): GraphQLError {
+  const http = err instanceof RetryLaterError ? err.extensions.http : { status: ERROR_TABLE[err.code].http };
+  return new GraphQLError(err.message, { extensions: { code: err.code, http } });
+}
+
+function retryHeaders(err: DomainError): Record<string, string> {
+  return err instanceof RetryLaterError ? { "Retry-After": String(err.retryAfterSeconds) } : {};
+}
+
+/** Domain errors as they are; the client's HTTP mistakes as theirs; anything else masked (and logged once, here). */
+function toDomainError(err: unknown, log: Log): DomainError {
+  if (err instanceof DomainError) return err;
   const http = fromHttpLayer(err);
-  if (http) return toRestError(http, log);
+  if (http) return http;
   log("unexpected error", err);
-  return { status: 500, body: { error: "InternalError", message: "Internal server error" } };
+  return new DomainError("INTERNAL_SERVER_ERROR", "Internal server error");
 }
 
 /**
@@ -34,13 +63,12 @@ function fromHttpLayer(err: unknown): DomainError | null {
   const message = typeof e.message === "string" ? e.message : "Bad request";
   switch (e.type) {
     case "entity.parse.failed":
-      return new DomainError("BAD_USER_INPUT", `The request body is not valid JSON: ${message}`);
+      return new DomainError("BAD_REQUEST", `The request body is not valid JSON: ${message}`);
     case "entity.too.large":
       return new DomainError("PAYLOAD_TOO_LARGE", `The request body is larger than the limit of ${e.limit} bytes`);
   }
-  if (e.status === 413) return new DomainError("PAYLOAD_TOO_LARGE", message);
-  if (e.status === 415) return new DomainError("UNSUPPORTED_MEDIA_TYPE", message);
-  return new DomainError("BAD_USER_INPUT", message);
+  const byStatus: Partial<Record<number, ErrorCode>> = { 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE" };
+  return new DomainError(byStatus[e.status] ?? "BAD_REQUEST", message);
 }
 
 /** Apollo `formatError`: domain errors keep their code; anything unexpected is masked and logged. */

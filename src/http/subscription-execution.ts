@@ -1,4 +1,5 @@
-import { createSourceEventStream, DocumentNode, execute, ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema, parse, validate } from "graphql";
+import { createSourceEventStream, DocumentNode, execute, ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema, parse, specifiedRules, validate } from "graphql";
+import { depthRule, MAX_TOKENS } from "./graphql-limits";
 
 // Fan-out cost. A thousand dashboards following one execution each hold the same subscription document, and the
 // feeds hand every one of them the same snapshot object. graphql-js would parse and validate the document once per
@@ -34,11 +35,12 @@ export class DocumentCache {
   private compile(query: string): { document: DocumentNode } | { errors: readonly GraphQLError[] } {
     let document: DocumentNode;
     try {
-      document = parse(query);
+      document = parse(query, { maxTokens: MAX_TOKENS });
     } catch (err) {
       return { errors: [new GraphQLError((err as Error).message, { extensions: { code: "GRAPHQL_PARSE_FAILED" } })] };
     }
-    const errors = validate(this.schema, document);
+    // The same rules as over HTTP: graphql-js's own, plus the depth limit.
+    const errors = validate(this.schema, document, [...specifiedRules, depthRule]);
     return errors.length > 0 ? { errors } : { document };
   }
 }

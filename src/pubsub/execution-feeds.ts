@@ -10,7 +10,7 @@ import type { ExecutionChangeKind } from "./execution-events";
 import { BusSubscription, EventBus, TOPICS } from "./pubsub";
 import { SnapshotStream } from "./snapshot-stream";
 
-/** How often an API process re-reads the executions its clients follow (DESIGN.md: Redis for speed, DB for truth). */
+/** How often an API process re-reads the executions its clients follow (Redis is for speed, the database for truth). */
 export const DEFAULT_POLL_MS = 2000;
 /** How long a new subscription waits for the transport before reading its first snapshot anyway (Redis down). */
 export const DEFAULT_ESTABLISH_TIMEOUT_MS = 1000;

@@ -1,4 +1,5 @@
 import type { ProgramExecution } from "../modules/execution/execution.entity";
+import { eventPublished } from "../shared/metrics";
 import type { ExecutionChangeKind, ExecutionEventPublisher } from "./execution-events";
 
 /** What travels on a topic: a full snapshot read in the committing transaction, and why it was published. */
@@ -49,6 +50,7 @@ export class InProcessEventBus implements EventBus {
 
   publishExecution(execution: ProgramExecution, kind: ExecutionChangeKind): void {
     const event: ExecutionEvent = { kind, execution };
+    eventPublished(kind, 0); // handed over at once; delivery follows on the next microtasks
     for (const topic of topicsFor(event)) {
       const set = this.listeners.get(topic);
       if (!set) continue;

@@ -2,6 +2,7 @@ import { RedisPubSub } from "graphql-redis-subscriptions";
 import { Redis, RedisOptions } from "ioredis";
 import type { ProgramExecution } from "../modules/execution/execution.entity";
 import type { Logger } from "../shared/logger";
+import { eventPublished } from "../shared/metrics";
 import type { ExecutionChangeKind } from "./execution-events";
 import { BusSubscription, EventBus, ExecutionEvent, Topic, topicsFor } from "./pubsub";
 
@@ -35,7 +36,7 @@ export class RedisEventBus implements EventBus {
     this.prefix = opts.prefix;
     this.logger = opts.logger;
     const common: RedisOptions = {
-      // Connect explicitly: a SUBSCRIBE sent while ioredis is still opening can be lost (STACK.md #3).
+      // Connect explicitly: ioredis 5 can lose a SUBSCRIBE sent while the connection is still opening.
       lazyConnect: true,
       connectTimeout: 5000,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
@@ -61,10 +62,13 @@ export class RedisEventBus implements EventBus {
 
   publishExecution(execution: ProgramExecution, kind: ExecutionChangeKind): void {
     const event: ExecutionEvent = { kind, execution };
-    for (const topic of topicsFor(event)) {
+    // Called right after the commit: the lag is how long Redis takes to take the execution's own topic.
+    const committedAt = performance.now();
+    topicsFor(event).forEach((topic, i) => {
       this.pubsub.publish(this.prefix + topic, event).then(
         () => {
           this.publishFailing = false;
+          if (i === 0) eventPublished(kind, performance.now() - committedAt);
         },
         (err) => {
           // Fire and forget: the commit stands, pollers catch up. Log once per outage, not once per event.
@@ -72,7 +76,7 @@ export class RedisEventBus implements EventBus {
           this.publishFailing = true;
         },
       );
-    }
+    });
   }
 
   subscribe(topic: Topic, onEvent: (event: ExecutionEvent) => void): BusSubscription {

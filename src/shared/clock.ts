@@ -1,4 +1,4 @@
-/** The one source of time (DESIGN.md): injectable so schedules and retries are testable without sleeping. */
+/** The one source of time: injectable so schedules and retries are testable without sleeping. */
 export interface Clock {
   now(): Date;
 }

@@ -1,4 +1,4 @@
-// Typed domain errors and the one table that maps them to REST and GraphQL (CONTRACT.md §5).
+// Typed domain errors and the one table that maps them to REST `error` names, HTTP statuses and GraphQL codes.
 
 export const ERROR_TABLE = {
   BAD_USER_INPUT: { rest: "ValidationError", http: 400 },
@@ -22,7 +22,11 @@ export const ERROR_TABLE = {
   // A carrier webhook without a valid signature (never a GraphQL error).
   FORBIDDEN: { rest: "ForbiddenError", http: 403 },
   NOT_FOUND: { rest: "NotFoundError", http: 404 },
-  // REST transport only (unknown method on a route, a body that is not JSON); GraphQL never raises them.
+  RATE_LIMITED: { rest: "RateLimitedError", http: 429 },
+  SERVICE_UNAVAILABLE: { rest: "ServiceUnavailableError", http: 503 },
+  // Transport errors (unknown method on a route, a body that is not JSON, too large or unreadable); GraphQL answers
+  // them in its own shape with the same code, e.g. BAD_REQUEST (Apollo's name) for a body that is not valid JSON.
+  BAD_REQUEST: { rest: "ValidationError", http: 400 },
   METHOD_NOT_ALLOWED: { rest: "MethodNotAllowedError", http: 405 },
   PAYLOAD_TOO_LARGE: { rest: "PayloadTooLargeError", http: 413 },
   UNSUPPORTED_MEDIA_TYPE: { rest: "UnsupportedMediaTypeError", http: 415 },
@@ -39,6 +43,46 @@ export class DomainError extends Error {
   ) {
     super(message);
     this.name = ERROR_TABLE[code].rest;
+  }
+}
+
+/**
+ * A refusal the client should retry later: answered with `Retry-After` (seconds) on REST and on GraphQL over HTTP.
+ * `extensions.http` is how Apollo Server takes a status and headers from an error raised while a request runs
+ * (graphql-js copies an original error's `extensions` onto the GraphQL error it wraps it in).
+ */
+export abstract class RetryLaterError extends DomainError {
+  readonly extensions: { http: { status: number; headers: Map<string, string> } };
+
+  constructor(
+    code: "RATE_LIMITED" | "SERVICE_UNAVAILABLE",
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(code, message);
+    this.extensions = { http: { status: ERROR_TABLE[code].http, headers: new Map([["retry-after", String(retryAfterSeconds)]]) } };
+  }
+}
+
+/** Over the per-key request rate. */
+export class RateLimitedError extends RetryLaterError {
+  constructor(limitPerSecond: number, retryAfterSeconds: number) {
+    super("RATE_LIMITED", `Too many requests: at most ${limitPerSecond} per second per API key; retry after ${retryAfterSeconds} s`, retryAfterSeconds);
+  }
+}
+
+/** Too many WebSocket operations open at once for one connection or one key: refused until some of them end. */
+export class TooManyOperationsError extends DomainError {
+  constructor(message: string) {
+    super("RATE_LIMITED", message);
+  }
+}
+
+/** The database cannot be reached; `cause` keeps the driver's error for the log, never for the client. */
+export class ServiceUnavailableError extends RetryLaterError {
+  constructor(cause: unknown, retryAfterSeconds = 5) {
+    super("SERVICE_UNAVAILABLE", `The database cannot be reached right now; retry after ${retryAfterSeconds} s`, retryAfterSeconds);
+    this.cause = cause;
   }
 }
 

@@ -1,7 +1,13 @@
 import pino from "pino";
+import type { LogLevel } from "../config/config";
 
 export type Logger = pino.Logger;
 
-export function createLogger(name = "voicecast"): Logger {
-  return pino({ name, level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" || process.env.VITEST ? "silent" : "info") });
+/**
+ * JSON lines on stdout. The level comes from config (VOICECAST_LOG_LEVEL), read once at start; tests pass "silent".
+ * `err` values are serialised with their `cause` chain (pino's standard error serializer), so an error is logged
+ * once, where it is handled, with what caused it.
+ */
+export function createLogger(level: LogLevel = "info", name = "voicecast"): Logger {
+  return pino({ name, level });
 }

@@ -27,7 +27,7 @@ describeServerDb("real calls across processes (MariaDB + Redis)", () => {
     const db = await privateServerDatabase("carrier_procs");
     url = db.url;
     drop = db.drop;
-    app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api" }));
+    app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api", VOICECAST_LOG_LEVEL: "silent" }));
     emulator = await newEmulator();
     port = await freePort();
     // The webhooks' process: api role only, on the public URL the carrier was given.

@@ -43,7 +43,7 @@ export async function startCarrierStack(databaseUrl: string, opts: { roles?: str
   const emulator = opts.emulator ?? (await newEmulator());
   const port = await freePort();
   const env = carrierEnv(emulator, port, opts.env);
-  const app = await createApp(loadConfig({ DATABASE_URL: databaseUrl, VOICECAST_ROLES: opts.roles ?? "api,dispatcher", ...env }));
+  const app = await createApp(loadConfig({ DATABASE_URL: databaseUrl, VOICECAST_ROLES: opts.roles ?? "api,dispatcher", VOICECAST_LOG_LEVEL: "silent", ...env }));
   await app.start();
   return {
     emulator,

@@ -48,7 +48,7 @@ describeServerDb("dispatcher: a cancel that comes in the middle of a completion"
   beforeAll(async () => {
     const db = await privateServerDatabase("race");
     drop = db.drop;
-    app = await createApp(loadConfig({ DATABASE_URL: db.url, VOICECAST_ROLES: "api" }));
+    app = await createApp(loadConfig({ DATABASE_URL: db.url, VOICECAST_ROLES: "api", VOICECAST_LOG_LEVEL: "silent" }));
   });
   afterAll(async () => {
     await app?.stop();
@@ -74,7 +74,7 @@ describeServerDb("dispatcher: a cancel that comes in the middle of a completion"
       clock: systemClock,
       provider: new SimulatorProvider({ callMs: 50, clock: systemClock }),
       events: app.bus,
-      logger: createLogger(),
+      logger: createLogger("silent"),
       pollMs: 20,
       leaseMs: 30_000,
       drainMs: 5000,

@@ -8,7 +8,7 @@ import { describeEachDb } from "../support/targets";
 import { newOrg, startTestApp } from "../support/test-app";
 import { attemptsOf, contactsOf, dispatcherEnv, expectAttemptsWellFormed, killAllDispatchers, privateDatabase, readExec, spawnDispatcher, waitFinished, waitFor } from "./support";
 
-// SIGTERM on a dispatcher process (node dist/src/main.js, as process managers run it: STACK.md #11).
+// SIGTERM on a dispatcher process (node dist/src/main.js, as process managers run it: npm start does not forward signals).
 describeEachDb("dispatcher: SIGTERM drains", (target) => {
   let app: App;
   let url = "";
@@ -20,7 +20,7 @@ describeEachDb("dispatcher: SIGTERM drains", (target) => {
     url = db.url;
     drop = db.drop;
     // Launches and reads only: no role started in this process.
-    app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api" }));
+    app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api", VOICECAST_LOG_LEVEL: "silent" }));
   });
   afterEach(async () => {
     await killAllDispatchers();

@@ -18,7 +18,7 @@ describeEachDb("dispatcher: fair across executions", (target) => {
   beforeAll(async () => {
     const db = await privateDatabase(target, "fairness");
     drop = db.drop;
-    app = await createApp(loadConfig({ DATABASE_URL: db.url, VOICECAST_ROLES: "api" }));
+    app = await createApp(loadConfig({ DATABASE_URL: db.url, VOICECAST_ROLES: "api", VOICECAST_LOG_LEVEL: "silent" }));
   });
   afterAll(async () => {
     await app?.stop();
@@ -37,7 +37,7 @@ describeEachDb("dispatcher: fair across executions", (target) => {
       clock: systemClock,
       provider: new SimulatorProvider({ callMs: 60, clock: systemClock }),
       events: app.bus,
-      logger: createLogger(),
+      logger: createLogger("silent"),
       pollMs: 20,
       leaseMs: 30_000,
       drainMs: 5000,

@@ -30,7 +30,7 @@ describeServerDb("dispatcher processes on one MariaDB", () => {
     const db = await privateServerDatabase("multiproc");
     url = db.url;
     drop = db.drop;
-    app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api" }));
+    app = await createApp(loadConfig({ DATABASE_URL: url, VOICECAST_ROLES: "api", VOICECAST_LOG_LEVEL: "silent" }));
   });
   afterEach(async () => {
     await killAllDispatchers();

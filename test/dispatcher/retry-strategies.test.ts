@@ -7,7 +7,7 @@ import { describeEachDb } from "../support/targets";
 import { newOrg, startTestApp } from "../support/test-app";
 import { attemptsOf, contactsOf, dispatcherEnv, expectAttemptsWellFormed, privateDatabase, startSampler, waitFinished, readExec } from "./support";
 
-// CONTRACT.md §6: the last digit of the number decides each attempt's outcome.
+// The simulator: the last digit of the number decides each attempt's outcome.
 const HUMAN = ["completed"];
 const RETRIED_TWICE: Record<number, string[]> = {
   0: HUMAN,

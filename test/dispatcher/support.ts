@@ -166,7 +166,7 @@ export function spawnDispatcher(databaseUrl: string, env: Record<string, string>
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
   let output = "";
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, ...env, DATABASE_URL: databaseUrl, VOICECAST_ROLES: "dispatcher", LOG_LEVEL: "info", VOICECAST_BOOTSTRAP_API_KEY: "dispatcher-test-bootstrap-key" },
+    env: { ...process.env, ...env, DATABASE_URL: databaseUrl, VOICECAST_ROLES: "dispatcher", VOICECAST_LOG_LEVEL: "info", VOICECAST_BOOTSTRAP_API_KEY: "dispatcher-test-bootstrap-key" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let started: () => void = () => {};

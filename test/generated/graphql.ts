@@ -155,7 +155,7 @@ export type ProgramUpdateInput = {
   retryStrategy?: RetryStrategyInput | null | undefined;
   /** When a launch starts calling by default; null (or a past time at launch) means at once */
   startAt?: string | null | undefined;
-  /** archived archives the program; active (once launched) or draft (never launched) un-archives it */
+  /** archived archives the program (refused while one of its executions is unfinished); active (once launched) or draft (never launched) un-archives it */
   status?: ProgramStatus | null | undefined;
   /** When a launched execution stops calling by default; must be in the future and after startAt; null: no stop time */
   stopAt?: string | null | undefined;

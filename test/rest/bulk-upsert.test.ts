@@ -5,7 +5,7 @@ import { describeEachDb } from "../support/targets";
 import { newOrg, startTestApp } from "../support/test-app";
 import { expectError, ISO_MS, Rest, restFor } from "./support";
 
-// POST /api/contact/upsert (CONTRACT.md §3): up to 10,000 rows in one request, matched by phone, all-or-nothing.
+// POST /api/contact/upsert: up to 10,000 rows in one request, matched by phone, all-or-nothing.
 
 const N = 10_000;
 

@@ -24,7 +24,7 @@ describeEachDb("REST gateway: progress while the dispatcher calls", (target) => 
   });
 
   it("GET /api/program-executions/{id} while it runs, until it is finished", async () => {
-    // Last digits 0–9: answered, answered on the 3rd attempt, no answer, busy, rejected, voicemail (CONTRACT.md §6).
+    // Last digits 0–9: answered, answered on the 3rd attempt, no answer, busy, rejected, voicemail (the simulator's table).
     const fx = await restFixture(api, {
       count: 10,
       program: { retryStrategy: { type: "fixed_delay", delayMinutes: 0.001, maxRetries: 2, retryOnVoicemail: false }, maxConcurrentCalls: 3 },

@@ -144,7 +144,7 @@ export function expectError(res: RestResponse, status: number, error: string, me
 export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** The ProgramExecution fields of CONTRACT.md §3, in order. */
+/** The public ProgramExecution fields, in order. */
 export const EXECUTION_FIELDS = [
   "id",
   "programId",

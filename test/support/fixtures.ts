@@ -11,7 +11,7 @@ export const SIMPLE_FLOW: { startNodeId: string; nodes: FlowNode[] } = {
   ],
 };
 
-/** E.164 numbers (valid US numbers) whose last digit picks the simulator's outcome (CONTRACT.md §6). */
+/** E.164 numbers (valid US numbers) whose last digit picks the simulator's outcome. */
 export function phones(count: number, lastDigit?: number, offset = 0): string[] {
   if (offset + count > 799_999) throw new Error("phones(): at most 799,999 numbers");
   return Array.from({ length: count }, (_, i) => {

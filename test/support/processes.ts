@@ -8,14 +8,14 @@ export const CLI_JS = join(ROOT, "dist", "src", "cli.js");
 
 /** Runs the compiled CLI to completion (npm test builds dist first). */
 export function runCli(args: string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, [CLI_JS, ...args], { env: { ...process.env, LOG_LEVEL: "silent", ...env }, encoding: "utf8", timeout: 30_000 });
+  const r = spawnSync(process.execPath, [CLI_JS, ...args], { env: { ...process.env, VOICECAST_LOG_LEVEL: "silent", ...env }, encoding: "utf8", timeout: 30_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Starts `node dist/src/main.js` as a real service process; stop it with kill(). */
 export function startService(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   let out = "";
-  const child = spawn(process.execPath, [MAIN_JS], { env: { ...process.env, LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [MAIN_JS], { env: { ...process.env, VOICECAST_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
   return { child, output: () => out };

@@ -15,6 +15,8 @@ export async function startTestApp(opts: TestAppOptions): Promise<App> {
     DATABASE_URL: opts.databaseUrl,
     PORT: "0",
     VOICECAST_ROLES: opts.roles ?? "api",
+    // Quiet unless asked (TEST_LOG_LEVEL=info shows the service's log lines while debugging a test).
+    VOICECAST_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...opts.env,
   });
   const app = await createApp(config, { clock: opts.clock });

@@ -20,7 +20,15 @@ describe("loadConfig", () => {
       publicUrl: null,
       callsPerSecond: null,
       twilio: null,
+      rateLimit: 200,
+      logLevel: "info",
+      metricsPort: null,
     });
+  });
+
+  it("reads the rate limit (0 turns it off), the log level and the metrics port", () => {
+    const c = loadConfig({ VOICECAST_RATE_LIMIT: "0", VOICECAST_LOG_LEVEL: "warn", VOICECAST_METRICS_PORT: "9464" });
+    expect([c.rateLimit, c.logLevel, c.metricsPort]).toEqual([0, "warn", 9464]);
   });
 
   it("parses MySQL and MariaDB URLs and roles", () => {
@@ -42,13 +50,16 @@ describe("loadConfig", () => {
         VOICECAST_SIM_CALL_MS: "-5",
         VOICECAST_TELEPHONY: "sip",
         VOICECAST_LEASE_MS: "10",
+        VOICECAST_RATE_LIMIT: "fast",
+        VOICECAST_LOG_LEVEL: "loud",
+        VOICECAST_METRICS_PORT: "0",
       });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    for (const name of ["PORT", "DATABASE_URL", "REDIS_URL", "VOICECAST_ROLES", "VOICECAST_SIM_CALL_MS", "VOICECAST_TELEPHONY", "VOICECAST_LEASE_MS"]) {
+    for (const name of ["PORT", "DATABASE_URL", "REDIS_URL", "VOICECAST_ROLES", "VOICECAST_SIM_CALL_MS", "VOICECAST_TELEPHONY", "VOICECAST_LEASE_MS", "VOICECAST_RATE_LIMIT", "VOICECAST_LOG_LEVEL", "VOICECAST_METRICS_PORT"]) {
       expect(message).toContain(name);
     }
     expect(message).not.toContain("VOICECAST_POLL_MS");

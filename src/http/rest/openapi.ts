@@ -139,18 +139,26 @@ function named(names: Map<z.ZodType, string>, schema: z.ZodType, what: string): 
 /** One response per HTTP status of ERROR_TABLE, its `error` names listed. */
 const errorResponses: Record<string, Json> = {};
 for (const status of [...new Set(Object.values(ERROR_TABLE).map((e) => e.http))]) {
-  const names = Object.values(ERROR_TABLE)
-    .filter((e) => e.http === status)
-    .map((e) => e.rest);
+  const names = [
+    ...new Set(
+      Object.values(ERROR_TABLE)
+        .filter((e) => e.http === status)
+        .map((e) => e.rest),
+    ),
+  ];
   errorResponses[`Error${status}`] = {
     description: names.join(", "),
     ...(status === 405 ? { headers: { Allow: { schema: { type: "string" }, description: "The methods the path supports" } } } : {}),
+    ...(status === 429 || status === 503 ? { headers: { "Retry-After": { schema: { type: "string" }, description: "Seconds to wait before retrying" } } } : {}),
     content: { "application/json": { schema: { allOf: [ref("Error"), { type: "object", properties: { error: { type: "string", enum: names } } }] } } },
   };
 }
 
-/** Statuses any operation may answer: bad input (query, JSON), key, unknown id or path, method, body size and type. */
-const COMMON_ERRORS = [400, 401, 404, 405, 413, 415, 500];
+/**
+ * Statuses any operation may answer: bad input (query, JSON), key, unknown id or path, method, body size and type,
+ * the key's request rate (429), and the database out of reach (503).
+ */
+const COMMON_ERRORS = [400, 401, 404, 405, 413, 415, 429, 500, 503];
 
 function parameters(r: RestRoute): Json[] {
   const out: Json[] = [];

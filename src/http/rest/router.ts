@@ -4,6 +4,8 @@ import { DomainError, UnauthorizedError } from "../../shared/errors";
 import type { Logger } from "../../shared/logger";
 import { apiKeyFrom } from "../auth";
 import { toRestError } from "../error-mapping";
+import { labelRoute, UNMATCHED } from "../observe";
+import { KeyRateLimiter, rateLimitRequests } from "../rate-limit";
 import { JSON_BODY_LIMIT } from "../server";
 import { openApiDocument } from "./openapi";
 import { bodyObject, JSON_TYPES, queryParams, requireJsonBody } from "./request";
@@ -32,14 +34,33 @@ function call(r: RestRoute, req: Request, res: Response) {
   };
 }
 
+/** Which route template a path under /api falls under (literal segments first, as the router matches them). */
+function routeTemplates(): (path: string) => string {
+  const compiled = [...new Set(ROUTES.map((r) => r.path))]
+    .map((p) => ({ p, params: (p.match(/\{/g) ?? []).length, re: new RegExp(`^${p.replace(/\{\w+\}/g, "[^/]+")}/?$`) }))
+    .sort((a, b) => a.params - b.params);
+  return (path) => {
+    const hit = compiled.find((c) => c.re.test(path));
+    return hit ? `/api${hit.p}` : UNMATCHED;
+  };
+}
+
 /** The gateway router, mounted at /api. */
-export function createRestRouter(services: Services, logger: Logger): Router {
+export function createRestRouter(services: Services, logger: Logger, limiter: KeyRateLimiter | null = null): Router {
   const router = express.Router();
+  const templateOf = routeTemplates();
 
   // The document describes the gateway to anyone who can reach it: no key needed.
-  router.get("/openapi.json", (_req, res) => {
+  router.get("/openapi.json", labelRoute("/api/openapi.json"), (_req, res) => {
     res.json(openApiDocument);
   });
+
+  // Labelled before anything can refuse the request, so refusals (401, 429, 413) count under their route too.
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    res.locals.route = templateOf(req.path);
+    next();
+  });
+  router.use(rateLimitRequests(limiter));
 
   router.use(async (req: Request, res: Response, next: NextFunction) => {
     const organizationId = await services.organizations.authenticate(apiKeyFrom(req.headers));
@@ -73,16 +94,16 @@ export function createRestRouter(services: Services, logger: Logger): Router {
   // Everything under /api answers JSON `{ error, message }`, never Express's HTML error page.
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
-    const { status, body } = toRestError(err, (msg, e) => logger.error({ err: e }, msg));
-    res.status(status).json(body);
+    const { status, body, headers } = toRestError(err, (msg, e) => logger.error({ err: e }, msg));
+    res.status(status).set(headers).json(body);
   });
 
   return router;
 }
 
 /** The `mountRest` hook of createHttpService. */
-export function restMount(services: Services, logger: Logger): (app: express.Express) => void {
+export function restMount(services: Services, logger: Logger, limiter: KeyRateLimiter | null = null): (app: express.Express) => void {
   return (app) => {
-    app.use("/api", createRestRouter(services, logger));
+    app.use("/api", createRestRouter(services, logger, limiter));
   };
 }

@@ -3,6 +3,7 @@ import type { ExecutionEventPublisher } from "../../pubsub/execution-events";
 import type { Clock } from "../../shared/clock";
 import { ExecutionContactStatus as C, ExecutionStatus as S, ProgramExecution } from "../execution/execution.entity";
 import type { Logger } from "../../shared/logger";
+import * as metrics from "../../shared/metrics";
 import { EmptyDidPoolError } from "../did/did.service";
 import { moveCounters, publishAfterCommit, readExecutionForUpdate, transitionExecution } from "../execution/execution.store";
 import { pickCallerIds } from "./caller-ids";
@@ -50,9 +51,10 @@ export class Claimer {
     }
   }
 
-  private claimIn(executionId: string, want: number): Promise<Claim | null> {
+  private async claimIn(executionId: string, want: number): Promise<Claim | null> {
     const leaseUntil = Date.now() + this.o.leaseMs;
-    return this.o.db.transaction(async (tx) => {
+    const started = performance.now();
+    const claim = await this.o.db.transaction(async (tx): Promise<Claim | null> => {
       const exec = await readExecutionForUpdate(tx, executionId);
       if (!exec || exec.status !== S.RUNNING) return null;
       const now = this.o.clock.now();
@@ -69,5 +71,7 @@ export class Claimer {
       await publishAfterCommit(tx, this.o.events, executionId, "progress");
       return { exec, contacts: contacts.map((c, i) => ({ ...c, fromNumber: from[i] })), startedAt: now.getTime(), leaseUntil };
     });
+    if (claim) metrics.claimBatch(claim.contacts.length, (performance.now() - started) / 1000);
+    return claim;
   }
 }

@@ -3,6 +3,7 @@ import { isConnectionError } from "../../db/db";
 import type { ExecutionEventPublisher } from "../../pubsub/execution-events";
 import type { Clock } from "../../shared/clock";
 import type { Logger } from "../../shared/logger";
+import * as metrics from "../../shared/metrics";
 import { backoff, retry } from "../../shared/retry";
 import { completeAttempts, CompletionReport, FinishedAttempt } from "./completion";
 
@@ -85,7 +86,12 @@ export class CompletionWriter {
   private async write(batch: Pending[]): Promise<void> {
     let tries = 0;
     try {
-      const report = await retry(() => this.o.db.transaction((tx) => completeAttempts(tx, batch.map((p) => p.item), this.o.clock.now(), this.o.events)), {
+      const report = await retry(async () => {
+        const started = performance.now();
+        const written = await this.o.db.transaction((tx) => completeAttempts(tx, batch.map((p) => p.item), this.o.clock.now(), this.o.events));
+        metrics.completionBatch(batch.length, (performance.now() - started) / 1000);
+        return written;
+      }, {
         attempts: Infinity,
         retryIf: (err) => {
           if (isConnectionError(err)) return true;

@@ -4,6 +4,7 @@
 import { toInt } from "../../db/columns";
 import type { Tx } from "../../db/db";
 import type { ExecutionEventPublisher } from "../../pubsub/execution-events";
+import * as metrics from "../../shared/metrics";
 import { ExecutionContactStatus as C, ExecutionStatus as S } from "../execution/execution.entity";
 import { CONTACT_TRANSITIONS, sqlList } from "../execution/execution-lifecycle";
 import { CounterDelta, finishIfDone, moveCounters, publishAfterCommit, readExecutionForUpdate } from "../execution/execution.store";
@@ -161,6 +162,8 @@ export async function completeAttempts(tx: Tx, items: FinishedAttempt[], now: Da
     if (writes.length === 0) continue;
 
     await writeResults(tx, writes);
+    // Counted once per attempt, when it gets its first outcome (a late result rewriting a guess is not a new one).
+    tx.afterCommit(() => writes.forEach(({ row, item }) => row.outcome === null && metrics.attemptsFinished(item.outcome)));
     const delta = await moveInProgressContacts(tx, executionId, moves);
     if (-(delta[C.IN_PROGRESS] ?? 0) !== moves.length) throw new Error(`completion moved ${-(delta[C.IN_PROGRESS] ?? 0)} of ${moves.length} locked contacts`);
     if (corrections.size > 0) {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Db } from "../../db/db";
+import { type Db, isConnectionError } from "../../db/db";
 import type { ExecutionEventPublisher } from "../../pubsub/execution-events";
 import type { Clock } from "../../shared/clock";
 import type { Logger } from "../../shared/logger";
@@ -148,7 +148,7 @@ export class Dispatcher {
       try {
         busy = await this.tick();
       } catch (err) {
-        this.log.error({ err }, "dispatcher tick failed");
+        this.logFailure(err, "dispatcher tick failed");
       }
       if (!busy && !this.draining) await this.idle(this.o.pollMs);
     }
@@ -201,8 +201,13 @@ export class Dispatcher {
     try {
       await fn();
     } catch (err) {
-      this.log.error({ err, executionId }, what);
+      this.logFailure(err, what, { executionId });
     }
+  }
+
+  /** An unreachable database is logged once per outage by Db; a loop that polls must not repeat it every pass. */
+  private logFailure(err: unknown, what: string, context: object = {}): void {
+    if (!isConnectionError(err)) this.log.error({ err, ...context }, what);
   }
 
   /** One claim per running execution with room, in an order that rotates every pass (fair across executions). */
@@ -226,7 +231,7 @@ export class Dispatcher {
         budget -= n;
         claimed += n;
       } catch (err) {
-        this.log.error({ err, executionId: e.id }, "claim failed");
+        this.logFailure(err, "claim failed", { executionId: e.id });
       }
     }
     return claimed > 0;

@@ -1,7 +1,8 @@
-import type { Db } from "../../db/db";
+import { type Db, isConnectionError } from "../../db/db";
 import type { ExecutionEventPublisher } from "../../pubsub/execution-events";
 import type { Clock } from "../../shared/clock";
 import type { Logger } from "../../shared/logger";
+import * as metrics from "../../shared/metrics";
 import { finishIfDone, moveCounters, publishAfterCommit, readExecutionForUpdate } from "../execution/execution.store";
 import { Carrier, LIVE_STATUSES } from "../telephony/carrier";
 import { outcomeOf } from "../telephony/twilio/twilio-status";
@@ -54,7 +55,10 @@ export class LeaseKeeper {
   renewAll(): void {
     if (this.renewing || this.o.holdings.size === 0) return;
     this.renewing = this.renew()
-      .catch((err) => this.o.logger.error({ err }, "lease renewal failed"))
+      // An unreachable database is logged once per outage by Db.
+      .catch((err) => {
+        if (!isConnectionError(err)) this.o.logger.error({ err }, "lease renewal failed");
+      })
       .finally(() => (this.renewing = null));
   }
 
@@ -107,7 +111,11 @@ export class LeaseKeeper {
       if (lost.length === 0) return [];
       const moves = lost.map((c) => decideMove(exec.retryStrategy, exec.status, c.contactId, Math.max(1, c.attempts), "failed", now));
       const delta = await moveInProgressContacts(tx, executionId, moves);
-      await closeOpenAttempts(tx, lost.map((c) => c.attemptId), now.getTime(), "lease_expired");
+      const closed = await closeOpenAttempts(tx, lost.map((c) => c.attemptId), now.getTime(), "lease_expired");
+      tx.afterCommit(() => {
+        metrics.leaseReclaimed(lost.length);
+        metrics.attemptsFinished("failed", closed);
+      });
       await moveCounters(tx, executionId, delta, now);
       const finished = await finishIfDone(tx, executionId, now);
       await publishAfterCommit(tx, this.o.events, executionId, finished ? "status" : "progress");

@@ -1,4 +1,4 @@
-// What happens to a contact after one call attempt (CONTRACT.md §3 "retryStrategy"). Pure: time comes in as
+// What happens to a contact after one call attempt, by its program's retry strategy. Pure: time comes in as
 // `now`, so the dispatcher and the tests decide the clock.
 
 import type { RetryStrategy } from "../program/retry-strategy.types";

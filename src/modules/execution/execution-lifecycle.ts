@@ -1,6 +1,6 @@
 import { ExecutionContactStatus as C, ExecutionStatus as S } from "./execution.entity";
 
-// The one transition table for executions (CONTRACT.md §5 lifecycle). Every status change is a compare-and-set
+// The one transition table for executions (scheduled → running → completed, running ⇄ paused, cancel, stop). Every status change is a compare-and-set
 // whose allowed sources come from here.
 export const EXECUTION_TRANSITIONS = {
   start: { from: [S.SCHEDULED], to: S.RUNNING },

@@ -14,7 +14,7 @@ function feeds(context: GraphQLContext): ExecutionFeeds {
   return context.live;
 }
 
-/** Live progress over graphql-ws (CONTRACT.md §4). The feeds do the work; each event's payload is the snapshot. */
+/** Live progress over graphql-ws (executionProgress, executionsChanged). The feeds do the work; each event's payload is the snapshot. */
 @Resolver()
 export class ExecutionProgressResolver {
   @Subscription(() => ProgramExecution, {

@@ -17,7 +17,7 @@ import { isUuid, parseInput } from "../../shared/validation";
 import { DidService, EmptyDidPoolError } from "../did/did.service";
 import { FlowRecord, FlowVersion } from "../flow/flow.entity";
 import { Program, ProgramStatus } from "../program/program.entity";
-import { checkWindow } from "../program/program.service";
+import { checkWindow, lockProgram } from "../program/program.service";
 import { CallAttempt, ExecutionContact, ExecutionContactStatus, ExecutionStatus, ProgramExecution } from "./execution.entity";
 import { callAttemptsQuery, executionContactsQuery, executionListQuery, launchInputSchema } from "./execution.schema";
 import { ACTIVE_STATUSES, canTransition, ExecutionAction, EXECUTION_TRANSITIONS } from "./execution-lifecycle";
@@ -51,14 +51,17 @@ export class ExecutionService {
   /**
    * Launches a program: one transaction inserts the execution and copies the audience into the snapshot with
    * INSERT … SELECT (the audience never passes through Node). The unique `active_program_id` makes "one unfinished
-   * execution per program" a database guarantee, also when launches race.
+   * execution per program" a database guarantee, also when launches race. The program is read inside that
+   * transaction under its row lock, the lock update, archive and delete take, so an execution is never created
+   * for a program that an archive or a delete has just changed.
    */
   async launch(organizationId: string, programId: string, options: LaunchOptions = {}): Promise<ProgramExecution> {
     const opts = parseInput(launchInputSchema, options);
     const now = this.clock.now();
-    const program = isUuid(programId) ? await this.db.read((r) => r.manager.findOneBy(Program, { organizationId, id: programId })) : null;
-    if (!program) throw new NotFoundError("Program", programId);
-    if (program.status === ProgramStatus.ARCHIVED) throw new ProgramStatusConflictError(`Program ${programId} is archived; set its status to active to launch it`);
+    // A first unlocked look answers the common refusals without a write transaction, and before the idempotency
+    // key is honoured; the transaction checks again under the lock.
+    const found = isUuid(programId) ? await this.db.read((r) => r.manager.findOneBy(Program, { organizationId, id: programId })) : null;
+    mustBeLaunchable(found, programId);
 
     const key = opts.idempotencyKey ?? null;
     if (key) {
@@ -66,14 +69,14 @@ export class ExecutionService {
       if (existing) return existing;
     }
 
-    const requestedStart = opts.startAt === undefined ? program.startAt : opts.startAt;
-    const stopAt = opts.stopAt === undefined ? program.stopAt : opts.stopAt;
-    const startsLater = requestedStart !== null && requestedStart.getTime() > now.getTime();
-    const scheduledStartAt = startsLater ? requestedStart : now;
-    checkWindow(scheduledStartAt, stopAt, now);
-
     try {
       return await this.db.transaction(async (tx) => {
+        const program = mustBeLaunchable(await lockProgram(tx, organizationId, programId), programId);
+        const requestedStart = opts.startAt === undefined ? program.startAt : opts.startAt;
+        const stopAt = opts.stopAt === undefined ? program.stopAt : opts.stopAt;
+        const startsLater = requestedStart !== null && requestedStart.getTime() > now.getTime();
+        const scheduledStartAt = startsLater ? requestedStart : now;
+        checkWindow(scheduledStartAt, stopAt, now);
         if (key) await this.expireIdempotencyKey(tx, programId, key, now);
         const flow = await tx.manager.findOneBy(FlowRecord, { id: program.flowId, organizationId });
         if (!flow) throw new ValidationError(`flow ${program.flowId} no longer exists`, "flowId");
@@ -261,4 +264,10 @@ export class ExecutionService {
       now.getTime() - IDEMPOTENCY_TTL_MS,
     ]);
   }
+}
+
+function mustBeLaunchable(program: Program | null, programId: string): Program {
+  if (!program) throw new NotFoundError("Program", programId);
+  if (program.status === ProgramStatus.ARCHIVED) throw new ProgramStatusConflictError(`Program ${programId} is archived; set its status to active to launch it`);
+  return program;
 }

@@ -105,3 +105,11 @@ export async function moveCounters(tx: Tx, id: string, delta: CounterDelta, now:
     [...params, ...extraParams, now.getTime(), id],
   );
 }
+
+/** Unfinished executions (those holding their program's active slot) by status: one index range, for metrics. */
+export async function countUnfinishedByStatus(r: Reader): Promise<Record<string, number>> {
+  const rows = await r.query<{ status: string; n: number | string }>(
+    "SELECT status, COUNT(*) AS n FROM program_executions WHERE active_program_id IS NOT NULL GROUP BY status",
+  );
+  return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+}

@@ -47,6 +47,8 @@ export const programRoutes = [
     body: { schema: programUpdateSchema, required: true },
     status: 200,
     response: programSchema,
+    // Archiving a program whose execution is unfinished.
+    errors: [CONFLICT],
     handle: (s, { org, id, body }) => s.programs.updateProgram(org, id, body),
   }),
   route({

@@ -91,7 +91,7 @@ export function programUpdate(now?: Date) {
       status: z
         .enum(ProgramStatus, { error: "must be draft, active or archived" })
         .optional()
-        .describe("archived archives the program; active (once launched) or draft (never launched) un-archives it"),
+        .describe("archived archives the program (refused while one of its executions is unfinished); active (once launched) or draft (never launched) un-archives it"),
     })
     .describe("Changes to a program: fields left out keep their value; running executions keep theirs");
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { Db, Tx } from "../../db/db";
+import { Db, Reader, Tx } from "../../db/db";
 import { insertRow } from "../../db/db";
 import { findOrgPage } from "../../db/org-page";
 import type { Clock } from "../../shared/clock";
@@ -53,7 +53,7 @@ export class ProgramService {
     const now = this.clock.now();
     const patch = parseInput(programUpdate(now), input);
     return this.db.transaction(async (tx) => {
-      const program = await this.mustFind(tx, organizationId, id);
+      const program = await mustLockProgram(tx, organizationId, id);
       await this.mustOwnRefs(tx, organizationId, patch.audienceId, patch.flowId);
       const didPool = patch.didPool === undefined ? program.didPool : await this.dids.checkPool(tx, organizationId, patch.didPool ?? []);
       const startAt = patch.startAt === undefined ? program.startAt : patch.startAt;
@@ -79,12 +79,14 @@ export class ProgramService {
     });
   }
 
-  /** Refused while the program has an unfinished execution; finished executions stay as history. */
+  /**
+   * Refused while the program has an unfinished execution; finished executions stay as history. The program row
+   * is locked first, as launch locks it, so a launch and a delete never both succeed.
+   */
   async deleteProgram(organizationId: string, id: string): Promise<Program> {
     return this.db.transaction(async (tx) => {
-      const program = await this.mustFind(tx, organizationId, id);
-      const active = await tx.query<{ id: string }>("SELECT id FROM program_executions WHERE active_program_id = ?", [id]);
-      if (active.length) throw new ResourceInUseError(`Program ${id} has an unfinished execution (${active[0].id}); cancel it first`);
+      const program = await mustLockProgram(tx, organizationId, id);
+      await mustHaveNoUnfinishedExecution(tx, id, "cancel it before deleting the program");
       await tx.execute("DELETE FROM programs WHERE id = ?", [id]);
       return program;
     });
@@ -100,9 +102,15 @@ export class ProgramService {
     return this.db.read((r) => findOrgPage(r, Program, organizationId, req));
   }
 
-  /** Archiving is allowed from draft or active; un-archiving goes back to active once launched, else draft. */
+  /**
+   * Archiving is allowed from draft or active while no execution of the program is unfinished (an archived program
+   * has nothing running); un-archiving goes back to active once launched, else draft.
+   */
   private async nextStatus(tx: Tx, program: Program, wanted: ProgramStatus): Promise<ProgramStatus> {
-    if (wanted === "archived") return ProgramStatus.ARCHIVED;
+    if (wanted === "archived") {
+      await mustHaveNoUnfinishedExecution(tx, program.id, "cancel it before archiving the program");
+      return ProgramStatus.ARCHIVED;
+    }
     const launched = await tx.query("SELECT 1 FROM program_executions WHERE program_id = ? LIMIT 1", [program.id]);
     const natural = launched.length ? ProgramStatus.ACTIVE : ProgramStatus.DRAFT;
     if (wanted !== natural) {
@@ -127,11 +135,28 @@ export class ProgramService {
     if (problems.length) throw new ValidationError(problems);
   }
 
-  private async mustFind(tx: Tx, organizationId: string, id: string): Promise<Program> {
-    const program = isUuid(id) ? await tx.manager.findOneBy(Program, { organizationId, id }) : null;
-    if (!program) throw new NotFoundError("Program", id);
-    return program;
-  }
+}
+
+/**
+ * Reads the program and locks its row for the rest of the transaction (SQLite runs one transaction at a time).
+ * Launch, update, archive and delete all take this lock first, so a launch either sees the archive or delete that
+ * raced it, or finishes before it starts.
+ */
+export async function lockProgram(tx: Tx, organizationId: string, id: string): Promise<Program | null> {
+  if (!isUuid(id)) return null;
+  const locked = await tx.query("SELECT id FROM programs WHERE id = ? AND organization_id = ?" + tx.dialect.lock(), [id, organizationId]);
+  return locked.length ? tx.manager.findOneBy(Program, { organizationId, id }) : null;
+}
+
+async function mustLockProgram(tx: Tx, organizationId: string, id: string): Promise<Program> {
+  const program = await lockProgram(tx, organizationId, id);
+  if (!program) throw new NotFoundError("Program", id);
+  return program;
+}
+
+async function mustHaveNoUnfinishedExecution(r: Reader, programId: string, advice: string): Promise<void> {
+  const active = await r.query<{ id: string }>("SELECT id FROM program_executions WHERE active_program_id = ?", [programId]);
+  if (active.length) throw new ResourceInUseError(`Program ${programId} has an unfinished execution (${active[0].id}); ${advice}`);
 }
 
 /** A stop time must be in the future and after the start time. */

@@ -1,4 +1,4 @@
-// Retry strategies of CONTRACT.md §3 (Gomobile's Program shape), stored as JSON on programs and executions.
+// Retry strategies (none, fixed_delay, scheduled: Gomobile's Program shape), stored as JSON on programs and executions.
 
 export type RetryStrategy =
   | { type: "none" }

@@ -1,4 +1,4 @@
-// Outcomes of one call attempt (CONTRACT.md §3 CallAttempt).
+// Outcomes of one call attempt, as a CallAttempt records them.
 
 export const CALL_OUTCOMES = ["completed", "voicemail", "noAnswer", "busy", "rejected", "failed"] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];

@@ -1,4 +1,4 @@
-// Simulated telephony (CONTRACT.md §6): like a carrier's test numbers, the last digit of the dialled number and
+// Simulated telephony: like a carrier's test numbers, the last digit of the dialled number and
 // the attempt number decide the outcome. Every attempt takes `callMs` of real time from dialing to its end,
 // whatever the flow does; with callMs 0 nothing waits on a timer, so benchmarks can push thousands of calls/s.
 
@@ -37,7 +37,10 @@ export function lowestDigit(digits: readonly string[]): string | null {
   return [...digits].sort((a, b) => digitRank(a) - digitRank(b) || (a < b ? -1 : a > b ? 1 : 0))[0];
 }
 
-/** Outcome table of CONTRACT.md §6. A number without any digit answers as a person (the simulator never fails). */
+/**
+ * Outcome by the last digit: 0-4 a person, 5 no answer on attempts 1 and 2 then a person, 6 no answer, 7 busy,
+ * 8 rejected, 9 voicemail. A number without any digit answers as a person (the simulator never fails).
+ */
 export function simulatedDialResult(to: string, attemptNumber: number, enableAMD: boolean): DialResult {
   const digits = to.replace(/\D/g, "");
   const last = digits.length > 0 ? digits[digits.length - 1] : "0";

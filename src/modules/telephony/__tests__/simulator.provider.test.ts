@@ -25,7 +25,7 @@ const NO_ANSWER: DialResult = { answered: false, outcome: "noAnswer", failureRea
 const BUSY: DialResult = { answered: false, outcome: "busy", failureReason: null };
 const REJECTED: DialResult = { answered: false, outcome: "rejected", failureReason: null };
 
-describe("simulator outcome table (CONTRACT §6)", () => {
+describe("simulator outcome table (by the dialled number's last digit)", () => {
   // [last digit, attempt 1, attempt 2, attempt 3, attempt 4]
   const table: Array<[string, DialResult, DialResult, DialResult, DialResult]> = [
     ["0", HUMAN, HUMAN, HUMAN, HUMAN],
