@@ -18,7 +18,7 @@ import { createProgramFixture, phones, SIMPLE_FLOW } from "./support/fixtures";
 import { gql, gqlOk } from "./support/graphql-client";
 import { expectCountersTrue, expectSumInvariant } from "./support/invariants";
 import { describeEachDb } from "./support/targets";
-import { finishIfDone, skipPendingContacts, transitionExecution } from "../src/modules/execution/execution.store";
+import { changeStatus, finishIfDone } from "../src/modules/execution/execution.store";
 import { newOrg, startTestApp } from "./support/test-app";
 
 describeEachDb("execution lifecycle", (target) => {
@@ -199,10 +199,9 @@ describeEachDb("execution lifecycle", (target) => {
     // Stop: the scheduler's move at the stop time (shared store SQL), pending contacts become skipped.
     const f = await createProgramFixture(app, orgId, { phones: phones(3, undefined, 3000) });
     const s = (await call(LaunchProgramDocument, { programId: f.programId })).launchProgram;
+    // One store move does the stop, the skips and the end of the execution.
     await app.db.transaction(async (tx) => {
-      expect(await transitionExecution(tx, s.id, "stop", now())).toBe(true);
-      expect(await skipPendingContacts(tx, s.id, now())).toBe(3);
-      await finishIfDone(tx, s.id, now());
+      expect(await changeStatus(tx, s.id, "stop", now())).toBe(true);
     });
     const stopped = (await call(GetExecutionDocument, { id: s.id })).programExecution!;
     expect(stopped).toMatchObject({ status: "STOPPED", contactsSkipped: 3, contactsPending: 0 });

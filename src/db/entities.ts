@@ -1,6 +1,7 @@
 import { Audience, AudienceContact } from "../modules/audience/audience.entity";
 import { Contact } from "../modules/contact/contact.entity";
 import { Did, ExecutionDidUsage } from "../modules/did/did.entity";
+import { ExecutionEventRecord } from "../modules/events/event.entity";
 import { CallAttempt, ExecutionContact, ProgramExecution } from "../modules/execution/execution.entity";
 import { FlowRecord, FlowVersion } from "../modules/flow/flow.entity";
 import { ApiKey, Organization } from "../modules/organization/organization.entity";
@@ -20,4 +21,5 @@ export const ENTITIES = [
   CallAttempt,
   Did,
   ExecutionDidUsage,
+  ExecutionEventRecord,
 ];

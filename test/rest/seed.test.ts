@@ -217,7 +217,8 @@ describeEachDb("REST gateway: the seed's curl examples", (target) => {
     const { executionId: id } = await api.ok("POST", `/programs/${fx.programId}/launch`, 201);
     const contacts = await api.ok("GET", `/program-executions/${id}/contacts?limit=4`, 200);
     expect(contacts.meta).toMatchObject({ total: 6, limit: 4, totalPages: 2, hasNextPage: true });
-    expect(Object.keys(contacts.data[0])).toEqual(["contactId", "primaryPhone", "status", "attempts", "nextAttemptAt", "lastOutcome"]);
+    // skipReason came with the calling rules (the contact shape gained it).
+    expect(Object.keys(contacts.data[0])).toEqual(["contactId", "primaryPhone", "status", "attempts", "nextAttemptAt", "lastOutcome", "skipReason"]);
     expect(contacts.data[0]).toMatchObject({ status: "pending", attempts: 0, lastOutcome: null });
     expect(contacts.data[0].nextAttemptAt).toMatch(ISO_MS);
     expect((await api.ok("GET", `/program-executions/${id}/contacts?status=pending`, 200)).meta.total).toBe(6);

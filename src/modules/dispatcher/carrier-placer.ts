@@ -4,7 +4,7 @@ import type { Clock } from "../../shared/clock";
 import type { Logger } from "../../shared/logger";
 import { backoff, sleep } from "../../shared/retry";
 import type { ProgramExecution } from "../execution/execution.entity";
-import { moveCounters, publishAfterCommit, readExecutionForUpdate, transitionExecution } from "../execution/execution.store";
+import { moveCounters, publishAfterCommit, readExecutionForUpdate, changeStatus } from "../execution/execution.store";
 import { type Carrier, CarrierError } from "../telephony/carrier";
 import type { CompletionWriter } from "./completion-writer";
 import { Batcher } from "../../shared/batcher";
@@ -152,7 +152,7 @@ export class CarrierPlacer {
       );
       await moveCounters(tx, exec.id, delta, now);
       let kind: "progress" | "status" = "progress";
-      if (pause && (await transitionExecution(tx, exec.id, "pause", now, "provider"))) kind = "status";
+      if (pause && (await changeStatus(tx, exec.id, "pause", now, "provider"))) kind = "status";
       await publishAfterCommit(tx, this.o.events, exec.id, kind);
     });
     for (const h of back) this.o.holdings.release(h);

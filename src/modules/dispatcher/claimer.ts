@@ -5,7 +5,7 @@ import { ExecutionContactStatus as C, ExecutionStatus as S, ProgramExecution } f
 import type { Logger } from "../../shared/logger";
 import * as metrics from "../../shared/metrics";
 import { EmptyDidPoolError } from "../did/did.service";
-import { moveCounters, publishAfterCommit, readExecutionForUpdate, transitionExecution } from "../execution/execution.store";
+import { moveCounters, publishAfterCommit, readExecutionForUpdate, changeStatus } from "../execution/execution.store";
 import { pickCallerIds } from "./caller-ids";
 import { ClaimedContact, claimDueContacts } from "./dispatch.store";
 
@@ -45,7 +45,7 @@ export class Claimer {
       // Every DID of the pool was deactivated or removed mid-run: not the contacts' fault.
       this.o.logger.error({ executionId, err }, "no active caller ID to call from: pausing the execution");
       await this.o.db.transaction(async (tx) => {
-        if (await transitionExecution(tx, executionId, "pause", this.o.clock.now(), "provider")) await publishAfterCommit(tx, this.o.events, executionId, "status");
+        if (await changeStatus(tx, executionId, "pause", this.o.clock.now(), "provider")) await publishAfterCommit(tx, this.o.events, executionId, "status");
       });
       return null;
     }

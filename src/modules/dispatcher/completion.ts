@@ -5,7 +5,8 @@ import { toInt } from "../../db/columns";
 import type { Tx } from "../../db/db";
 import type { ExecutionEventPublisher } from "../../pubsub/execution-events";
 import * as metrics from "../../shared/metrics";
-import { ExecutionContactStatus as C, ExecutionStatus as S } from "../execution/execution.entity";
+import { appendEvents, NewEvent } from "../events/event-log";
+import { ExecutionContactStatus as C, ExecutionStatus as S, SkipReason } from "../execution/execution.entity";
 import { CONTACT_TRANSITIONS, sqlList } from "../execution/execution-lifecycle";
 import { CounterDelta, finishIfDone, moveCounters, publishAfterCommit, readExecutionForUpdate } from "../execution/execution.store";
 import type { RetryStrategy } from "../program/retry-strategy.types";
@@ -137,7 +138,7 @@ export async function completeAttempts(tx: Tx, items: FinishedAttempt[], now: Da
 
     const moves: ContactMove[] = [];
     const corrections = new Map<string, C>();
-    const writes: Array<{ row: AttemptRow; item: FinishedAttempt; flow: FlowResult }> = [];
+    const writes: Array<{ row: AttemptRow; item: FinishedAttempt; flow: FlowResult; late: boolean }> = [];
     for (const item of list) {
       const row = attempts.get(item.attemptId);
       const open = row?.outcome === null;
@@ -147,9 +148,10 @@ export async function completeAttempts(tx: Tx, items: FinishedAttempt[], now: Da
         continue;
       }
       attempts.delete(item.attemptId); // one result per attempt in a batch
-      writes.push({ row, item, flow: item.flow === "stored" ? storedFlow(row, item) : item.flow });
       const contact = contacts.get(row.contactId);
-      if (open && contact?.status === C.IN_PROGRESS && contact.claimToken === row.id) {
+      const own = open && contact?.status === C.IN_PROGRESS && contact.claimToken === row.id;
+      writes.push({ row, item, flow: item.flow === "stored" ? storedFlow(row, item) : item.flow, late: !own });
+      if (own) {
         moves.push(decideMove(exec.retryStrategy, exec.status, row.contactId, row.attemptNumber, item.outcome, item.endedAt));
         report.recorded++;
         continue;
@@ -164,17 +166,64 @@ export async function completeAttempts(tx: Tx, items: FinishedAttempt[], now: Da
     await writeResults(tx, writes);
     // Counted once per attempt, when it gets its first outcome (a late result rewriting a guess is not a new one).
     tx.afterCommit(() => writes.forEach(({ row, item }) => row.outcome === null && metrics.attemptsFinished(item.outcome)));
-    const delta = await moveInProgressContacts(tx, executionId, moves);
+    const delta = await moveInProgressContacts(tx, executionId, moves, skipReasonOf(exec.status));
     if (-(delta[C.IN_PROGRESS] ?? 0) !== moves.length) throw new Error(`completion moved ${-(delta[C.IN_PROGRESS] ?? 0)} of ${moves.length} locked contacts`);
     if (corrections.size > 0) {
       addDelta(delta, await correctContacts(tx, executionId, corrections));
       report.corrected += corrections.size;
     }
     await moveCounters(tx, executionId, delta, now);
+    await appendEvents(tx, executionId, completionEvents(writes, moves, corrections, contacts, skipReasonOf(exec.status)), now);
     const finished = await finishIfDone(tx, executionId, now);
     await publishAfterCommit(tx, events, executionId, finished ? "status" : "progress");
   }
   return report;
+}
+
+/** Why a retry still due becomes a skip, by the status the execution is in. */
+export function skipReasonOf(status: S): SkipReason {
+  return status === S.STOPPED ? SkipReason.STOPPED : SkipReason.CANCELLED;
+}
+
+/** Where each contact moved to, and the log entries that say so. */
+export function moveEvents(moves: ContactMove[], skipReason: SkipReason): { statusOf: Map<string, C>; events: NewEvent[] } {
+  const statusOf = new Map<string, C>();
+  const events: NewEvent[] = [];
+  for (const m of moves) {
+    statusOf.set(m.contactId, m.to);
+    if (m.to === C.PENDING) continue;
+    events.push({ type: "contact.finalized", data: { contactId: m.contactId, status: m.to, skipReason: m.to === C.SKIPPED ? skipReason : null } });
+  }
+  return { statusOf, events };
+}
+
+/** attempt.finished for every attempt written, contact.finalized for every contact that reached a final status. */
+function completionEvents(
+  writes: Array<{ row: AttemptRow; item: FinishedAttempt; late: boolean }>,
+  moves: ContactMove[],
+  corrections: Map<string, C>,
+  contacts: Map<string, { status: C }>,
+  skipReason: SkipReason,
+): NewEvent[] {
+  const { statusOf, events: finalized } = moveEvents(moves, skipReason);
+  for (const [contactId, previousStatus] of corrections) {
+    statusOf.set(contactId, C.COMPLETED);
+    finalized.push({ type: "contact.finalized", data: { contactId, status: C.COMPLETED, skipReason: null, corrected: true, previousStatus } });
+  }
+  const attempts: NewEvent[] = writes.map(({ row, item, late }) => {
+    return {
+      type: "attempt.finished",
+      data: {
+        contactId: row.contactId,
+        attemptNumber: row.attemptNumber,
+        outcome: item.outcome,
+        failureReason: item.failureReason,
+        contactStatus: statusOf.get(row.contactId) ?? contacts.get(row.contactId)?.status ?? null,
+        ...(late ? { corrected: true } : {}),
+      },
+    };
+  });
+  return [...attempts, ...finalized];
 }
 
 async function lockContacts(tx: Tx, executionId: string, contactIds: string[]): Promise<Map<string, { status: C; claimToken: string | null }>> {
@@ -231,7 +280,7 @@ async function correctContacts(tx: Tx, executionId: string, previous: Map<string
   const ids = [...previous.keys()];
   const t = CONTACT_TRANSITIONS.correct;
   const changed = await tx.execute(
-    `UPDATE execution_contacts SET status = '${t.to}', last_outcome = 'completed', next_attempt_at = NULL,
+    `UPDATE execution_contacts SET status = '${t.to}', last_outcome = 'completed', next_attempt_at = NULL, skip_reason = NULL,
        lease_expires_at = NULL, claimed_by = NULL, claim_token = NULL
      WHERE execution_id = ? AND status IN (${sqlList(t.from)}) AND contact_id IN (${marks(ids.length)})`,
     [executionId, ...ids],

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { toInt } from "../../db/columns";
 import type { Reader, Tx } from "../../db/db";
-import { ExecutionContactStatus as C, ExecutionStatus } from "../execution/execution.entity";
+import { ExecutionContactStatus as C, ExecutionStatus, SkipReason } from "../execution/execution.entity";
 import { CONTACT_TRANSITIONS, ContactAction, sqlList } from "../execution/execution-lifecycle";
 import type { CounterDelta } from "../execution/execution.store";
 
@@ -207,7 +207,7 @@ const ACTION_TO: Record<ContactMove["to"], ContactAction> = {
  * status, and answers the counter delta from the rows each statement actually changed. The caller holds the rows
  * (locked, claim tokens checked).
  */
-export async function moveInProgressContacts(tx: Tx, executionId: string, moves: ContactMove[]): Promise<CounterDelta> {
+export async function moveInProgressContacts(tx: Tx, executionId: string, moves: ContactMove[], skipReason: SkipReason): Promise<CounterDelta> {
   const delta: CounterDelta = {};
   const byTarget = new Map<ContactMove["to"], ContactMove[]>();
   for (const m of moves) byTarget.set(m.to, [...(byTarget.get(m.to) ?? []), m]);
@@ -222,10 +222,10 @@ export async function moveInProgressContacts(tx: Tx, executionId: string, moves:
       params.push(...group.flatMap((m) => [m.contactId, m.nextAttemptAt]));
     }
     const changed = await tx.execute(
-      `UPDATE execution_contacts SET status = ?, last_outcome = ${outcomeCase}, next_attempt_at = ${nextSql},
+      `UPDATE execution_contacts SET status = ?, last_outcome = ${outcomeCase}, next_attempt_at = ${nextSql}, skip_reason = ?,
          lease_expires_at = NULL, claimed_by = NULL, claim_token = NULL, provider_failures = 0
        WHERE execution_id = ? AND status = '${IN_PROGRESS}' AND contact_id IN (${marks(group.length)})`,
-      [...params, executionId, ...group.map((m) => m.contactId)],
+      [...params, to === C.SKIPPED ? skipReason : null, executionId, ...group.map((m) => m.contactId)],
     );
     delta[to] = (delta[to] ?? 0) + changed;
     delta[IN_PROGRESS] = (delta[IN_PROGRESS] ?? 0) - changed;

@@ -6,7 +6,8 @@ import * as metrics from "../../shared/metrics";
 import { finishIfDone, moveCounters, publishAfterCommit, readExecutionForUpdate } from "../execution/execution.store";
 import { Carrier, LIVE_STATUSES } from "../telephony/carrier";
 import { outcomeOf } from "../telephony/twilio/twilio-status";
-import { decideMove } from "./completion";
+import { appendEvents, NewEvent } from "../events/event-log";
+import { decideMove, moveEvents, skipReasonOf } from "./completion";
 import type { CompletionWriter } from "./completion-writer";
 import { closeOpenAttempts, ExpiredClaim, hasExpiredClaims, lockExpiredClaims, markPlaced, moveInProgressContacts, readLiveClaims, renewLeases } from "./dispatch.store";
 import type { Holdings } from "./holdings";
@@ -110,13 +111,19 @@ export class LeaseKeeper {
       const lost = expired.filter((c) => (this.o.carrier ? found.get(c.attemptId) === "" : true));
       if (lost.length === 0) return [];
       const moves = lost.map((c) => decideMove(exec.retryStrategy, exec.status, c.contactId, Math.max(1, c.attempts), "failed", now));
-      const delta = await moveInProgressContacts(tx, executionId, moves);
+      const delta = await moveInProgressContacts(tx, executionId, moves, skipReasonOf(exec.status));
       const closed = await closeOpenAttempts(tx, lost.map((c) => c.attemptId), now.getTime(), "lease_expired");
       tx.afterCommit(() => {
         metrics.leaseReclaimed(lost.length);
         metrics.attemptsFinished("failed", closed);
       });
       await moveCounters(tx, executionId, delta, now);
+      const { statusOf, events } = moveEvents(moves, skipReasonOf(exec.status));
+      const finishedAttempts: NewEvent[] = lost.map((c) => ({
+        type: "attempt.finished",
+        data: { contactId: c.contactId, attemptNumber: Math.max(1, c.attempts), outcome: "failed", failureReason: "lease_expired", contactStatus: statusOf.get(c.contactId) ?? null },
+      }));
+      await appendEvents(tx, executionId, [...finishedAttempts, ...events], now);
       const finished = await finishIfDone(tx, executionId, now);
       await publishAfterCommit(tx, this.o.events, executionId, finished ? "status" : "progress");
       return lost;

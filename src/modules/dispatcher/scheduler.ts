@@ -3,7 +3,7 @@ import type { ExecutionEventPublisher } from "../../pubsub/execution-events";
 import type { Clock } from "../../shared/clock";
 import type { Logger } from "../../shared/logger";
 import { ExecutionStatus as S } from "../execution/execution.entity";
-import { finishIfDone, mayFinish, publishAfterCommit, skipPendingContacts, transitionExecution } from "../execution/execution.store";
+import { changeStatus, finishIfDone, mayFinish, publishAfterCommit } from "../execution/execution.store";
 import type { UnfinishedExecution } from "./dispatch.store";
 
 /**
@@ -33,11 +33,7 @@ export class Scheduler {
   private transition(id: string, action: "start" | "stop"): Promise<boolean> {
     return this.o.db.transaction(async (tx) => {
       const at = this.o.clock.now();
-      if (!(await transitionExecution(tx, id, action, at))) return false;
-      if (action === "stop") {
-        await skipPendingContacts(tx, id, at);
-        await finishIfDone(tx, id, at);
-      }
+      if (!(await changeStatus(tx, id, action, at))) return false;
       await publishAfterCommit(tx, this.o.events, id, "status");
       this.o.logger.info({ executionId: id, action }, "execution moved by the scheduler");
       return true;

@@ -48,3 +48,12 @@ export const COUNTER_COLUMN: Record<C, string> = {
 export function sqlList(values: readonly string[]): string {
   return values.map((v) => `'${v}'`).join(", ");
 }
+
+/** What an execution is doing, finer than its status: why a paused one is paused, and a running one inside a pause window. */
+export type EffectiveStatus = "scheduled" | "running" | "paused_manual" | "paused_window" | "paused_threshold" | "paused_provider" | "completed" | "stopped" | "cancelled";
+
+export function effectiveStatusOf(e: { status: S; pauseReason: string | null }, inPauseWindow = false): EffectiveStatus {
+  if (e.status === S.PAUSED) return `paused_${(e.pauseReason ?? "manual") as "manual" | "threshold" | "provider"}`;
+  if (e.status === S.RUNNING && inPauseWindow) return "paused_window";
+  return e.status;
+}

@@ -13,9 +13,11 @@ import {
   executionSchema,
   ExecutionStatus,
   executionStatusDocs,
+  SkipReason,
+  skipReasonDocs,
 } from "./execution.schema";
 
-export { ExecutionContactStatus, ExecutionStatus };
+export { ExecutionContactStatus, ExecutionStatus, SkipReason };
 
 // GraphQL descriptions come from the REST schemas (execution.schema.ts): one text per field for both doors.
 const e = (field: string) => ({ description: doc(executionSchema, field) });
@@ -130,12 +132,18 @@ export class ProgramExecution {
   @Column({ type: "varchar", length: 200, nullable: true })
   idempotencyKey!: string | null;
 
+  /** The position of the last entry of its event log. */
+  @Column({ type: "int", default: 0 })
+  eventPosition!: number;
+
   /** Why a paused execution is paused: manual, threshold or provider (null unless paused). */
   @Column({ type: "varchar", length: 16, nullable: true })
   pauseReason!: PauseReason | null;
 }
 
 export type PauseReason = "manual" | "threshold" | "provider";
+
+registerEnumType(SkipReason, { name: "SkipReason", description: skipReasonDocs.intro, valuesConfig: skipReasonDocs.valuesConfig });
 
 registerEnumType(ExecutionContactStatus, {
   name: "ExecutionContactStatus",
@@ -185,6 +193,10 @@ export class ExecutionContact {
   /** The attempt id of the current claim: only a result carrying it completes the claim. */
   @Column({ type: "varchar", length: 36, nullable: true })
   claimToken!: string | null;
+
+  @Field(() => SkipReason, { nullable: true, ...ec("skipReason") })
+  @Column({ type: "varchar", length: 16, nullable: true })
+  skipReason!: SkipReason | null;
 
   /** Carrier refusals that were not the contact's fault (429, 5xx, timeouts) in a row. */
   @Column({ type: "int", default: 0 })

@@ -42,6 +42,18 @@ export const executionContactStatusDocs = enumDocs(ExecutionContactStatus, "Wher
   skipped: "had no final outcome when the execution was cancelled or stopped",
 });
 
+export enum SkipReason {
+  CANCELLED = "cancelled",
+  STOPPED = "stopped",
+  DNC = "dnc",
+}
+
+export const skipReasonDocs = enumDocs(SkipReason, "Why a contact was skipped", {
+  cancelled: "the execution was cancelled before the contact had a final outcome",
+  stopped: "the execution reached its stop time before the contact had a final outcome",
+  dnc: "its number is on the organization's do-not-call list",
+});
+
 export const executionSchema = z
   .object({
     id: uuid.describe("The execution's id"),
@@ -79,6 +91,7 @@ export const executionContactSchema = z
     attempts: count.describe("Call attempts placed to the contact so far"),
     nextAttemptAt: instant.nullable().describe("When the contact is next due to be called; null when no call is due"),
     lastOutcome: z.string().nullable().describe("The outcome of its latest finished attempt (see CallAttempt.outcome); null before the first ends"),
+    skipReason: z.enum(SkipReason).nullable().describe(`${skipReasonDocs.description}; null unless skipped`),
   })
   .describe("One contact of an execution's audience snapshot");
 

@@ -15,13 +15,14 @@ import {
 import { Page, pageOf, parseListing } from "../../shared/pagination";
 import { isUuid, parseInput } from "../../shared/validation";
 import { DidService, EmptyDidPoolError } from "../did/did.service";
+import { appendEvents } from "../events/event-log";
 import { FlowRecord, FlowVersion } from "../flow/flow.entity";
 import { Program, ProgramStatus } from "../program/program.entity";
 import { checkWindow, lockProgram } from "../program/program.service";
 import { CallAttempt, ExecutionContact, ExecutionContactStatus, ExecutionStatus, ProgramExecution } from "./execution.entity";
 import { callAttemptsQuery, executionContactsQuery, executionListQuery, launchInputSchema } from "./execution.schema";
 import { ACTIVE_STATUSES, canTransition, ExecutionAction, EXECUTION_TRANSITIONS } from "./execution-lifecycle";
-import { finishIfDone, publishAfterCommit, readExecution, skipPendingContacts, transitionExecution } from "./execution.store";
+import { changeStatus, publishAfterCommit, readExecution } from "./execution.store";
 
 /** An idempotency key answers with the same execution for this long. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -107,6 +108,8 @@ export class ExecutionService {
           maxConcurrentCalls: program.maxConcurrentCalls,
           activeProgramId: programId,
           idempotencyKey: key,
+          eventPosition: 0,
+          pauseReason: null,
         });
         await insertRow(tx, ProgramExecution, execution);
         const copied = await tx.execute(
@@ -126,6 +129,7 @@ export class ExecutionService {
           programId,
           ProgramStatus.DRAFT,
         ]);
+        await appendEvents(tx, id, [{ type: "execution.launched", data: { totalContacts: copied, status: execution.status } }], now);
         return this.publishAfterCommit(tx, id, "launched");
       });
     } catch (err) {
@@ -145,15 +149,12 @@ export class ExecutionService {
 
   /** Resumes; an execution whose last contact finished while it was paused completes right away. */
   resume(organizationId: string, id: string): Promise<ProgramExecution> {
-    return this.move(organizationId, id, "resume", (tx, now) => finishIfDone(tx, id, now));
+    return this.move(organizationId, id, "resume");
   }
 
   /** Cancels: pending contacts become skipped; calls in progress finish and are recorded. */
   cancel(organizationId: string, id: string): Promise<ProgramExecution> {
-    return this.move(organizationId, id, "cancel", async (tx, now) => {
-      await skipPendingContacts(tx, id, now);
-      await finishIfDone(tx, id, now);
-    });
+    return this.move(organizationId, id, "cancel");
   }
 
   /** The hot read behind GET /api/program-executions/{id} and `programExecution`: plain SQL (execution.row.ts). */
@@ -216,7 +217,6 @@ export class ExecutionService {
     organizationId: string,
     id: string,
     action: ExecutionAction,
-    then?: (tx: Tx, now: Date) => Promise<unknown>,
   ): Promise<ProgramExecution> {
     if (!isUuid(id)) throw new NotFoundError("Execution", id);
     return this.db.transaction(async (tx) => {
@@ -224,12 +224,11 @@ export class ExecutionService {
       const current = await readExecution(tx, id, organizationId);
       if (!current) throw new NotFoundError("Execution", id);
       if (current.status === EXECUTION_TRANSITIONS[action].to) return current;
-      if (!canTransition(action, current.status) || !(await transitionExecution(tx, id, action, now))) {
+      if (!canTransition(action, current.status) || !(await changeStatus(tx, id, action, now))) {
         const fresh = (await readExecution(tx, id, organizationId))!;
         if (fresh.status === EXECUTION_TRANSITIONS[action].to) return fresh;
         throw new InvalidExecutionStateError(action, fresh.status);
       }
-      if (then) await then(tx, now);
       return this.publishAfterCommit(tx, id, "status");
     });
   }

@@ -1,56 +1,65 @@
 import type { Reader, Tx } from "../../db/db";
 import type { ExecutionChangeKind, ExecutionEventPublisher } from "../../pubsub/execution-events";
-import { ExecutionContactStatus as C, ExecutionStatus as S, PauseReason, ProgramExecution } from "./execution.entity";
+import { appendEvents, NewEvent } from "../events/event-log";
+import { ExecutionContactStatus as C, ExecutionStatus as S, PauseReason, ProgramExecution, SkipReason } from "./execution.entity";
 import { selectExecution } from "./execution.row";
-import { COUNTER_COLUMN, ExecutionAction, EXECUTION_TRANSITIONS, sqlList, TERMINAL_STATUSES } from "./execution-lifecycle";
+import { COUNTER_COLUMN, effectiveStatusOf, ExecutionAction, EXECUTION_TRANSITIONS, sqlList, TERMINAL_STATUSES } from "./execution-lifecycle";
 
 // SQL shared by the execution service and the dispatcher. Every change bumps `sequence_no` and `updated_at` in the
 // same statement, and counters move in the same transaction as the contact rows they count.
 
 /**
- * Compare-and-set of the execution's status from the transition table; answers whether it moved. A pause records
- * why (`pauseReason`, manual unless said otherwise); every other move clears it.
+ * One lifecycle move, in the caller's transaction: a compare-and-set from the transition table (the row read and
+ * locked first, so the move knows where it came from); cancel and stop skip the pending contacts; the end-of-execution
+ * rule runs; `execution.status_changed` is appended to the event log. A pause records why (`pauseReason`, manual
+ * unless said otherwise); every other move clears it. Answers whether it moved.
  */
-export async function transitionExecution(tx: Tx, id: string, action: ExecutionAction, now: Date, pauseReason: PauseReason = "manual"): Promise<boolean> {
+export async function changeStatus(tx: Tx, id: string, action: ExecutionAction, now: Date, pauseReason: PauseReason = "manual"): Promise<boolean> {
   const t = EXECUTION_TRANSITIONS[action];
-  const changed = await tx.execute(
-    `UPDATE program_executions SET status = ?, pause_reason = ?, sequence_no = sequence_no + 1, updated_at = ?
-     WHERE id = ? AND status IN (${sqlList(t.from)})`,
-    [t.to, action === "pause" ? pauseReason : null, now.getTime(), id],
-  );
-  return changed === 1;
+  const [row] = await tx.query<{ status: S }>(`SELECT status FROM program_executions WHERE id = ?${tx.dialect.lock()}`, [id]);
+  if (!row || !(t.from as readonly S[]).includes(row.status)) return false;
+  const reason = action === "pause" ? pauseReason : null;
+  await tx.execute("UPDATE program_executions SET status = ?, pause_reason = ?, sequence_no = sequence_no + 1, updated_at = ? WHERE id = ?", [t.to, reason, now.getTime(), id]);
+  const skipped = action === "cancel" || action === "stop" ? await skipPendingContacts(tx, id, now, action === "cancel" ? SkipReason.CANCELLED : SkipReason.STOPPED) : 0;
+  await appendEvents(tx, id, [statusChanged(row.status, t.to, reason, skipped)], now);
+  if (action !== "pause" && action !== "start") await finishIfDone(tx, id, now);
+  return true;
+}
+
+function statusChanged(from: S, to: S, pauseReason: PauseReason | null, skipped = 0): NewEvent {
+  return { type: "execution.status_changed", data: { from, to, effectiveStatus: effectiveStatusOf({ status: to, pauseReason }), ...(skipped ? { skipped } : {}) } };
 }
 
 /** Marks every pending contact skipped (cancel, stop) and moves the counters by the rows actually changed. */
-export async function skipPendingContacts(tx: Tx, id: string, now: Date): Promise<number> {
-  const n = await tx.execute(`UPDATE execution_contacts SET status = '${C.SKIPPED}', next_attempt_at = NULL WHERE execution_id = ? AND status = '${C.PENDING}'`, [id]);
-  if (n > 0) {
-    await tx.execute(
-      `UPDATE program_executions SET contacts_pending = contacts_pending - ?, contacts_skipped = contacts_skipped + ?,
-         sequence_no = sequence_no + 1, updated_at = ? WHERE id = ?`,
-      [n, n, now.getTime(), id],
-    );
-  }
+async function skipPendingContacts(tx: Tx, id: string, now: Date, reason: SkipReason): Promise<number> {
+  const n = await tx.execute(`UPDATE execution_contacts SET status = '${C.SKIPPED}', skip_reason = ?, next_attempt_at = NULL WHERE execution_id = ? AND status = '${C.PENDING}'`, [reason, id]);
+  if (n > 0) await moveCounters(tx, id, { [C.PENDING]: -n, [C.SKIPPED]: n }, now);
   return n;
 }
 
 /**
  * The one rule for the end of an execution. A running execution with nothing pending or in progress completes;
  * a terminal one (completed, stopped, cancelled) is **finished** (`actual_end_at` set, the program free to launch
- * again) once no call is left. Answers whether anything moved. `mayFinish` is the same rule on a row already read,
- * to skip the statement when it cannot match.
+ * again) once no call is left, and `execution.finished` records its final counters. Answers whether anything moved.
+ * `mayFinish` is the same rule on a row already read, to skip the statement when it cannot match.
  */
 export async function finishIfDone(tx: Tx, id: string, now: Date): Promise<boolean> {
   const completed = await tx.execute(
-    `UPDATE program_executions SET status = '${S.COMPLETED}', sequence_no = sequence_no + 1, updated_at = ?
+    `UPDATE program_executions SET status = '${S.COMPLETED}', pause_reason = NULL, sequence_no = sequence_no + 1, updated_at = ?
      WHERE id = ? AND status IN (${sqlList(EXECUTION_TRANSITIONS.complete.from)}) AND contacts_pending = 0 AND contacts_in_progress = 0`,
     [now.getTime(), id],
   );
+  if (completed) await appendEvents(tx, id, [statusChanged(S.RUNNING, S.COMPLETED, null)], now);
   const finished = await tx.execute(
     `UPDATE program_executions SET actual_end_at = ?, active_program_id = NULL, sequence_no = sequence_no + 1, updated_at = ?
      WHERE id = ? AND status IN (${sqlList(TERMINAL_STATUSES)}) AND contacts_in_progress = 0 AND actual_end_at IS NULL`,
     [now.getTime(), now.getTime(), id],
   );
+  if (finished) {
+    const e = (await readExecution(tx, id))!;
+    const counters = { totalContacts: e.totalContacts, contactsCompleted: e.contactsCompleted, contactsFailed: e.contactsFailed, contactsPending: e.contactsPending, contactsInProgress: e.contactsInProgress, contactsSkipped: e.contactsSkipped };
+    await appendEvents(tx, id, [{ type: "execution.finished", data: { status: e.status, ...counters } }], now);
+  }
   return completed + finished > 0;
 }
 
