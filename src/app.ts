@@ -77,6 +77,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const events = withLifecycleLog(bus, logger);
   const telephony = createTelephony(config, clock);
   const services = createServices(db, clock, events, { carrier: telephony.carrier !== undefined });
+  // An opt_out node in a call: the callee's number goes on the organization's do-not-call list.
+  const optOut = (organizationId: string, phone: string) => services.dnc.optOut(organizationId, phone);
   const untrack: Array<() => void> = [trackExecutions(() => db.read((r) => countUnfinishedByStatus(r)))];
   let pacerRedis: Redis | null = null;
   let rateLimitRedis: Redis | null = null;
@@ -112,7 +114,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           mountRest: restMount(services, logger, limiter),
           mountTelephony: telephony.carrier
             ? (http) => {
-                const calls = new CarrierCalls({ db, clock, logger, flows: new FlowCache(db), completions: new CompletionWriter({ db, clock, events, logger }) });
+                const calls = new CarrierCalls({ db, clock, logger, flows: new FlowCache(db), completions: new CompletionWriter({ db, clock, events, logger }), optOut });
                 http.use("/telephony/twilio", twilioWebhooks({ authToken: config.twilio!.authToken, publicUrl: config.publicUrl!, calls, logger }));
               }
             : undefined,
@@ -146,6 +148,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           pacer,
           events,
           logger,
+          optOut,
           pollMs: config.pollMs,
           leaseMs: config.leaseMs,
           drainMs: config.drainMs,

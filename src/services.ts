@@ -2,6 +2,7 @@ import type { Db } from "./db/db";
 import { AudienceService } from "./modules/audience/audience.service";
 import { ContactService } from "./modules/contact/contact.service";
 import { DidService } from "./modules/did/did.service";
+import { DncService } from "./modules/dnc/dnc.service";
 import { ExecutionService } from "./modules/execution/execution.service";
 import { FlowService } from "./modules/flow/flow.service";
 import { OrganizationService } from "./modules/organization/organization.service";
@@ -14,6 +15,7 @@ export interface Services {
   organizations: OrganizationService;
   contacts: ContactService;
   dids: DidService;
+  dnc: DncService;
   audiences: AudienceService;
   flows: FlowService;
   programs: ProgramService;
@@ -31,6 +33,7 @@ export function createServices(db: Db, clock: Clock, events: ExecutionEventPubli
     organizations: new OrganizationService(db, clock),
     contacts: new ContactService(db, clock),
     dids,
+    dnc: new DncService(db, clock),
     audiences: new AudienceService(db, clock),
     flows: new FlowService(db, clock),
     programs: new ProgramService(db, clock, dids),

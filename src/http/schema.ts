@@ -5,12 +5,14 @@ import { buildSchema } from "type-graphql";
 import { AudienceResolver } from "../modules/audience/audience.resolver";
 import { ContactResolver } from "../modules/contact/contact.resolver";
 import { DidResolver } from "../modules/did/did.resolver";
+import { DncResolver } from "../modules/dnc/dnc.resolver";
+import { OrganizationResolver } from "../modules/organization/organization.resolver";
 import { ExecutionProgressResolver } from "../modules/execution/execution-progress.resolver";
 import { ExecutionResolver } from "../modules/execution/execution.resolver";
 import { FlowResolver } from "../modules/flow/flow.resolver";
 import { ProgramResolver } from "../modules/program/program.resolver";
 
-export const RESOLVERS = [ContactResolver, AudienceResolver, FlowResolver, ProgramResolver, ExecutionResolver, ExecutionProgressResolver, DidResolver] as const;
+export const RESOLVERS = [ContactResolver, AudienceResolver, FlowResolver, ProgramResolver, ExecutionResolver, ExecutionProgressResolver, DidResolver, OrganizationResolver, DncResolver] as const;
 
 /** Code-first schema. Input validation lives in the services (shared with REST), so type-graphql's is off. */
 export async function buildGraphQLSchema(): Promise<GraphQLSchema> {

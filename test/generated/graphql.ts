@@ -3,12 +3,40 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** A window between two instants (holidays, events) */
+export type AdvancedWindowInput = {
+  /** When it closes (exclusive), ISO-8601 with an offset; after startAt */
+  endAt: string;
+  /** When the window opens (inclusive), ISO-8601 with an offset */
+  startAt: string;
+};
+
 /** A new audience (empty: add contacts to it) */
 export type AudienceInput = {
   /** A free text about the audience, or null */
   description?: string | null | undefined;
   /** The audience's name */
   name: string;
+};
+
+/** Pause the execution when a node has run this many times, across all its calls */
+export type AutoPauseRuleInput = {
+  /** The flow node whose runs are counted (a node of the flow version the execution runs) */
+  nodeId: string;
+  /** Whether resuming sets this node's count back to 0 (default false) */
+  resetOnResume?: boolean | null | undefined;
+  /** The count of runs at which the running execution pauses */
+  threshold: number;
+};
+
+/** When each callee may be called, in their own local time: the time zones of their number (all of them, for a number with several); a number with no zone, or whose zones never share an open moment, uses the organization's zone */
+export type CallingHoursInput = {
+  /** The callee's local weekdays calls may happen on (default: every day) */
+  days?: Array<string> | null | undefined;
+  /** When the last call may start, HH:MM in the callee's local time (exclusive); after start */
+  end: string;
+  /** When callees may first be called, HH:MM in the callee's local time (inclusive) */
+  start: string;
 };
 
 /** A contact as sent; in a bulk upsert, fields left out (or null) keep their stored value */
@@ -106,10 +134,34 @@ export type FlowNodeInput = {
   type: string;
 };
 
+/** When no new call starts (calls in progress finish; the execution stays running): weekday windows in the organization's time zone, and windows between two instants */
+export type PauseWindowsInput = {
+  /** Windows between two instants */
+  advanced?: Array<AdvancedWindowInput> | null | undefined;
+  /** Windows on Fridays */
+  friday?: Array<WeekdayWindowInput> | null | undefined;
+  /** Windows on Mondays */
+  monday?: Array<WeekdayWindowInput> | null | undefined;
+  /** Windows on Saturdays */
+  saturday?: Array<WeekdayWindowInput> | null | undefined;
+  /** Windows on Sundays */
+  sunday?: Array<WeekdayWindowInput> | null | undefined;
+  /** Windows on Thursdays */
+  thursday?: Array<WeekdayWindowInput> | null | undefined;
+  /** Windows on Tuesdays */
+  tuesday?: Array<WeekdayWindowInput> | null | undefined;
+  /** Windows on Wednesdays */
+  wednesday?: Array<WeekdayWindowInput> | null | undefined;
+};
+
 /** A new program (draft until its first launch) */
 export type ProgramInput = {
   /** The audience it calls */
   audienceId: string | number;
+  /** Rules that pause an execution when a node has run a given number of times; every nodeId must be a node of the flow */
+  autoPauseRules?: Array<AutoPauseRuleInput> | null | undefined;
+  /** When each callee may be called, in their own local time: the time zones of their number (all of them, for a number with several); a number with no zone, or whose zones never share an open moment, uses the organization's zone; null: any time */
+  callingHours?: CallingHoursInput | null | undefined;
   /** A free text about the program, or null */
   description?: string | null | undefined;
   /** The caller IDs (DID ids) its calls rotate through; every one must be an active DID of the organization; empty or null: none */
@@ -120,6 +172,8 @@ export type ProgramInput = {
   maxConcurrentCalls?: number | null | undefined;
   /** The program's name */
   name: string;
+  /** When no new call starts (calls in progress finish; the execution stays running): weekday windows in the organization's time zone, and windows between two instants; null: none */
+  pauseWindows?: PauseWindowsInput | null | undefined;
   /** How failed attempts of its executions are retried (default none) */
   retryStrategy?: RetryStrategyInput | null | undefined;
   /** When a launch starts calling by default; null (or a past time at launch) means at once */
@@ -141,6 +195,10 @@ export type ProgramStatus =
 export type ProgramUpdateInput = {
   /** The audience it calls */
   audienceId?: string | number | null | undefined;
+  /** Rules that pause an execution when a node has run a given number of times; every nodeId must be a node of the flow */
+  autoPauseRules?: Array<AutoPauseRuleInput> | null | undefined;
+  /** When each callee may be called, in their own local time: the time zones of their number (all of them, for a number with several); a number with no zone, or whose zones never share an open moment, uses the organization's zone; null: any time */
+  callingHours?: CallingHoursInput | null | undefined;
   /** A free text about the program, or null */
   description?: string | null | undefined;
   /** The caller IDs (DID ids) its calls rotate through; every one must be an active DID of the organization; empty or null: none */
@@ -151,6 +209,8 @@ export type ProgramUpdateInput = {
   maxConcurrentCalls?: number | null | undefined;
   /** The program's name */
   name?: string | null | undefined;
+  /** When no new call starts (calls in progress finish; the execution stays running): weekday windows in the organization's time zone, and windows between two instants; null: none */
+  pauseWindows?: PauseWindowsInput | null | undefined;
   /** How failed attempts of its executions are retried */
   retryStrategy?: RetryStrategyInput | null | undefined;
   /** When a launch starts calling by default; null (or a past time at launch) means at once */
@@ -173,6 +233,22 @@ export type RetryStrategyInput = {
   retryOnVoicemail?: boolean | null | undefined;
   /** The kind of strategy: none, fixed_delay, scheduled */
   type: string;
+};
+
+/** A wall-clock time of day */
+export type TimeOfDayInput = {
+  /** Hour, 0–23 */
+  hour: number;
+  /** Minute, 0–59 */
+  minute: number;
+};
+
+/** A window on a weekday, in the organization's time zone */
+export type WeekdayWindowInput = {
+  /** When it closes (exclusive); after startAt on the same day */
+  endAt: TimeOfDayInput;
+  /** When the window opens (inclusive) */
+  startAt: TimeOfDayInput;
 };
 
 export type ExecutionFieldsFragment = { id: string, programId: string, organizationId: string, audienceId: string, flowId: string, flowVersion: number, status: ExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number };

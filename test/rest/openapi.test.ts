@@ -92,6 +92,14 @@ describeEachDb("REST gateway: every operation's real responses match the OpenAPI
     expect((await api.ok("GET", `/flows/${flow.id}`, 200)).nodes[0].label).toBe("Call");
     expect((await api.ok("GET", "/flows", 200)).meta.total).toBe(1);
 
+    // The organization's settings and the do-not-call list came with the calling rules
+    expect(await api.ok("GET", "/organization", 200)).toMatchObject({ timezone: "UTC", maxConcurrentCalls: null });
+    expect(await api.ok("PATCH", "/organization", 200, { timezone: "America/New_York", maxConcurrentCalls: 50 })).toMatchObject({ timezone: "America/New_York", maxConcurrentCalls: 50 });
+    expect(await api.ok("POST", "/dnc", 200, { numbers: ["+14155550177", "+14155550178"], reason: "asked" })).toEqual({ added: 2, alreadyListed: 0 });
+    expect((await api.ok("GET", "/dnc?search=%2B1415", 200)).meta.total).toBe(2);
+    expect(await api.ok("GET", "/dnc/+14155550177", 200)).toMatchObject({ number: "+14155550177", source: "api", reason: "asked" });
+    expect((await api.ok("DELETE", "/dnc/+14155550178", 200)).number).toBe("+14155550178");
+
     // DIDs (caller IDs) came with real calls
     const did = await api.ok("POST", "/dids", 201, { number: "+14155550199", description: "tour line" });
     expect(did).toMatchObject({ number: "+14155550199", country: "US", status: "active", description: "tour line" });
@@ -110,6 +118,7 @@ describeEachDb("REST gateway: every operation's real responses match the OpenAPI
     expect(program).toMatchObject({ status: "draft", maxConcurrentCalls: 10, didPool: [did.id], retryStrategy: { type: "fixed_delay", delayMinutes: 30, maxRetries: 3, retryOnVoicemail: true } });
     expect(await api.ok("PATCH", `/programs/${program.id}`, 200, { maxConcurrentCalls: 25, description: "tour" })).toMatchObject({ maxConcurrentCalls: 25, description: "tour" });
     expect((await api.ok("GET", `/programs/${program.id}`, 200)).maxConcurrentCalls).toBe(25);
+    expect(await api.ok("GET", `/programs/${program.id}/preview`, 200)).toMatchObject({ totalContacts: 2, suppressed: 0, callableNow: 2, inPauseWindowNow: false });
     expect((await api.ok("GET", "/programs", 200)).meta.total).toBe(1);
 
     // Executions

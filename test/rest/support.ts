@@ -166,6 +166,10 @@ export const EXECUTION_FIELDS = [
   "createdAt",
   "updatedAt",
   "sequence",
+  // Added with the calling rules.
+  "effectiveStatus",
+  "autoPauseRules",
+  "nodeRunCounts",
 ];
 
 /** Field by field: exactly the contract's names, each of its type, dates ISO with milliseconds; the counter sum. */
@@ -173,6 +177,7 @@ export function expectExecutionShape(e: Json): void {
   expect(Object.keys(e)).toEqual(EXECUTION_FIELDS);
   for (const f of ["id", "programId", "organizationId", "audienceId", "flowId"]) expect(e[f], f).toMatch(UUID);
   expect(["scheduled", "running", "paused", "completed", "stopped", "cancelled"]).toContain(e.status);
+  expect(e.effectiveStatus === e.status || (e.status === "paused" && /^paused_/.test(e.effectiveStatus)) || (e.status === "running" && e.effectiveStatus === "paused_window")).toBe(true);
   for (const f of ["flowVersion", "totalContacts", "contactsCompleted", "contactsFailed", "contactsPending", "contactsInProgress", "contactsSkipped", "sequence"]) {
     expect(Number.isInteger(e[f]), f).toBe(true);
   }

@@ -17,8 +17,26 @@ import {
   executionSchema,
   launchBodySchema,
   launchResultSchema,
+  resumeInputSchema,
 } from "../../modules/execution/execution.schema";
 import { didInputSchema, didPageSchema, didPatchSchema, didSchema } from "../../modules/did/did.schema";
+import { dncAddResultSchema, dncAddSchema, dncEntrySchema, dncPageSchema } from "../../modules/dnc/dnc.schema";
+import { organizationPatchSchema, organizationSchema } from "../../modules/organization/organization.schema";
+import { programPreviewSchema } from "../../modules/program/program-preview";
+import {
+  advancedWindowOut,
+  advancedWindowSchema,
+  autoPauseRuleOutput,
+  autoPauseRuleSchema,
+  callingHoursOutput,
+  callingHoursSchema,
+  pauseWindowsOutput,
+  pauseWindowsSchema,
+  timeOfDayOut,
+  timeOfDaySchema,
+  weekdayWindowOut,
+  weekdayWindowSchema,
+} from "../../modules/rules/rules.schema";
 import { flowInputSchema, flowNodeInputSchema, flowNodeSchema, flowPageSchema, flowSchema } from "../../modules/flow/flow.schema";
 import { programInputSchema, programPageSchema, programSchema, programUpdateSchema } from "../../modules/program/program.schema";
 import { retryStrategyInputSchema, retryStrategySchema } from "../../modules/program/retry-strategy.schema";
@@ -61,6 +79,17 @@ const COMPONENTS = {
     AudiencePage: audiencePageSchema,
     Did: didSchema,
     DidPage: didPageSchema,
+    Organization: organizationSchema,
+    ProgramPreview: programPreviewSchema,
+    PauseWindows: pauseWindowsOutput,
+    WeekdayWindow: weekdayWindowOut,
+    TimeOfDay: timeOfDayOut,
+    AdvancedWindow: advancedWindowOut,
+    CallingHours: callingHoursOutput,
+    AutoPauseRule: autoPauseRuleOutput,
+    DncNumber: dncEntrySchema,
+    DncNumberPage: dncPageSchema,
+    DncAddResult: dncAddResultSchema,
   },
   input: {
     LaunchRequest: launchBodySchema,
@@ -77,6 +106,15 @@ const COMPONENTS = {
     ContactIds: contactIdsBodySchema,
     DidInput: didInputSchema,
     DidUpdate: didPatchSchema,
+    OrganizationUpdate: organizationPatchSchema,
+    ResumeRequest: resumeInputSchema,
+    PauseWindowsInput: pauseWindowsSchema,
+    WeekdayWindowInput: weekdayWindowSchema,
+    TimeOfDayInput: timeOfDaySchema,
+    AdvancedWindowInput: advancedWindowSchema,
+    CallingHoursInput: callingHoursSchema,
+    AutoPauseRuleInput: autoPauseRuleSchema,
+    DncAddRequest: dncAddSchema,
   },
 } satisfies Record<"input" | "output", Record<string, z.ZodType>>;
 
@@ -87,6 +125,8 @@ const TAGS: Record<Tag | "Meta", string> = {
   Contacts: "The people to call",
   Audiences: "Lists of contacts that programs call",
   DIDs: "Caller IDs: numbers the organization owns at its carrier, which programs rotate through",
+  Organization: "The caller's organization and its settings",
+  "Do-not-call": "Numbers that must never be called",
   Meta: "This document",
 };
 
@@ -170,6 +210,7 @@ function parameters(r: RestRoute): Json[] {
       description: `The ${r.id.toLowerCase()}'s id (an unknown or malformed id, or another organization's, answers 404)`,
       schema: { type: "string" },
     });
+  if (r.pathParam) out.push({ name: r.pathParam.name, in: "path", required: true, description: r.pathParam.description, schema: { type: "string" } });
   for (const [name, schema] of Object.entries(r.query?.shape ?? {}))
     out.push({ name, in: "query", description: doc(schema), schema: parameterSchema(schema) });
   for (const [name, schema] of Object.entries(r.headers ?? {}))

@@ -9,12 +9,12 @@ import { NotFoundError } from "../../shared/errors";
 // routes. Each feature lists its routes next to its resolver (`<feature>.routes.ts`); routes.ts gathers them.
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
-export type Tag = "Executions" | "Programs" | "Flows" | "Contacts" | "Audiences" | "DIDs";
+export type Tag = "Executions" | "Programs" | "Flows" | "Contacts" | "Audiences" | "DIDs" | "Organization" | "Do-not-call";
 export type IdKind = ConstructorParameters<typeof NotFoundError>[0];
 
 export interface Call {
   org: string;
-  /** The path's `{id}` ("" when the path has none). */
+  /** The path's `{id}` (or its `pathParam`; "" when the path has none). */
   id: string;
   /** The query parameters the route lists, as single strings. */
   query: Record<string, string | undefined>;
@@ -35,6 +35,8 @@ export interface RestRoute<R extends z.ZodType = z.ZodType> {
   description?: string;
   /** What the path's `{id}` names. */
   id?: IdKind;
+  /** A path parameter other than `{id}` (its value comes as `id` to `handle`), with its description. */
+  pathParam?: { name: string; description: string };
   query?: z.ZodObject;
   /** Request headers the operation reads. */
   headers?: Record<string, z.ZodType>;

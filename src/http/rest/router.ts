@@ -27,7 +27,7 @@ const queryNames = new Map(ROUTES.map((r) => [r, r.query ? Object.keys(r.query.s
 function call(r: RestRoute, req: Request, res: Response) {
   return {
     org: res.locals.organizationId as string,
-    id: String(req.params.id ?? ""),
+    id: String(req.params.id ?? req.params[r.pathParam?.name ?? "id"] ?? ""),
     query: queryParams(req, queryNames.get(r)!),
     body: r.body ? bodyObject(req) : {},
     req,

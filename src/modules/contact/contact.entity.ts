@@ -39,6 +39,10 @@ export class Contact {
   @JsonColumn()
   customAttributes!: Record<string, unknown>;
 
+  /** The key of the number's time-zone set (time_zone_sets), "" when the number has none: calling hours group by it. */
+  @Column({ type: "varchar", length: 16, default: "" })
+  zoneKey!: string;
+
   @Field(c("createdAt"))
   @DateColumn()
   createdAt!: Date;

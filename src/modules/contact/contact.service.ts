@@ -6,6 +6,7 @@ import type { Clock } from "../../shared/clock";
 import { FieldProblem, NotFoundError, ResourceInUseError, ValidationError } from "../../shared/errors";
 import { Page, parsePage } from "../../shared/pagination";
 import { isUuid, parseInput, zodProblems } from "../../shared/validation";
+import { zoneKeysOf } from "../rules/time-zones";
 import { Contact } from "./contact.entity";
 import { contactInputSchema, contactPatchSchema, ContactInputData, MAX_UPSERT_ROWS } from "./contact.schema";
 
@@ -63,12 +64,14 @@ export class ContactService {
   }
 
   private async upsertChunk(tx: Tx, organizationId: string, rows: ContactInputData[], now: number): Promise<void> {
-    const cols = "(id, organization_id, primary_phone, first_name, last_name, primary_email, custom_attributes, created_at, updated_at)";
-    const values = rows.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
+    const zoneKeys = await zoneKeysOf(tx, rows.map((r) => r.primaryPhone));
+    const cols = "(id, organization_id, primary_phone, zone_key, first_name, last_name, primary_email, custom_attributes, created_at, updated_at)";
+    const values = rows.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
     const params = rows.flatMap((r) => [
       randomUUID(),
       organizationId,
       r.primaryPhone,
+      zoneKeys.get(r.primaryPhone)!,
       r.firstName ?? null,
       r.lastName ?? null,
       r.primaryEmail ?? null,
@@ -99,6 +102,7 @@ export class ContactService {
         id: randomUUID(),
         organizationId,
         primaryPhone: data.primaryPhone,
+        zoneKey: (await zoneKeysOf(tx, [data.primaryPhone])).get(data.primaryPhone)!,
         firstName: data.firstName ?? null,
         lastName: data.lastName ?? null,
         primaryEmail: data.primaryEmail ?? null,
@@ -119,6 +123,7 @@ export class ContactService {
         const clash = await tx.manager.findOneBy(Contact, { organizationId, primaryPhone: patch.primaryPhone });
         if (clash) throw new ValidationError(`a contact with phone ${patch.primaryPhone} already exists (${clash.id})`, "primaryPhone");
         contact.primaryPhone = patch.primaryPhone;
+        contact.zoneKey = (await zoneKeysOf(tx, [patch.primaryPhone])).get(patch.primaryPhone)!;
       }
       if (patch.firstName !== undefined) contact.firstName = patch.firstName;
       if (patch.lastName !== undefined) contact.lastName = patch.lastName;

@@ -6,9 +6,9 @@ import type { Tx } from "../../db/db";
 import type { ExecutionEventPublisher } from "../../pubsub/execution-events";
 import * as metrics from "../../shared/metrics";
 import { appendEvents, NewEvent } from "../events/event-log";
-import { ExecutionContactStatus as C, ExecutionStatus as S, SkipReason } from "../execution/execution.entity";
+import { ExecutionContactStatus as C, ExecutionStatus as S, ProgramExecution, SkipReason } from "../execution/execution.entity";
 import { CONTACT_TRANSITIONS, sqlList } from "../execution/execution-lifecycle";
-import { CounterDelta, finishIfDone, moveCounters, publishAfterCommit, readExecutionForUpdate } from "../execution/execution.store";
+import { changeStatus, CounterDelta, finishIfDone, moveCounters, publishAfterCommit, readExecutionForUpdate } from "../execution/execution.store";
 import type { RetryStrategy } from "../program/retry-strategy.types";
 import type { CallOutcome, FlowOutcome } from "../telephony/call-outcome";
 import { ContactMove, marks, moveInProgressContacts } from "./dispatch.store";
@@ -174,10 +174,34 @@ export async function completeAttempts(tx: Tx, items: FinishedAttempt[], now: Da
     }
     await moveCounters(tx, executionId, delta, now);
     await appendEvents(tx, executionId, completionEvents(writes, moves, corrections, contacts, skipReasonOf(exec.status)), now);
+    const paused = await countNodeRuns(tx, exec, writes.map((w) => w.flow.path), now);
     const finished = await finishIfDone(tx, executionId, now);
-    await publishAfterCommit(tx, events, executionId, finished ? "status" : "progress");
+    await publishAfterCommit(tx, events, executionId, finished || paused ? "status" : "progress");
   }
   return report;
+}
+
+/**
+ * Auto-pause rules: the runs of each rule's node are counted as results are recorded; when a node runs and its count
+ * is at or over its rule's threshold, the running execution pauses (`paused_threshold`).
+ */
+async function countNodeRuns(tx: Tx, exec: ProgramExecution, paths: string[][], now: Date): Promise<boolean> {
+  const rules = exec.autoPauseRules ?? [];
+  if (rules.length === 0) return false;
+  const watched = new Set(rules.map((r) => r.nodeId));
+  const counts: Record<string, number> = { ...(exec.nodeRunCounts ?? {}) };
+  const ran = new Set<string>();
+  for (const path of paths) {
+    for (const node of path) {
+      if (!watched.has(node)) continue;
+      counts[node] = (counts[node] ?? 0) + 1;
+      ran.add(node);
+    }
+  }
+  if (ran.size === 0) return false;
+  await tx.execute("UPDATE program_executions SET node_run_counts = ? WHERE id = ?", [JSON.stringify(counts), exec.id]);
+  const reached = rules.some((r) => ran.has(r.nodeId) && counts[r.nodeId] >= r.threshold);
+  return reached && exec.status === S.RUNNING && (await changeStatus(tx, exec.id, "pause", now, "threshold"));
 }
 
 /** Why a retry still due becomes a skip, by the status the execution is in. */

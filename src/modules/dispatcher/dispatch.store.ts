@@ -4,6 +4,7 @@ import type { Reader, Tx } from "../../db/db";
 import { ExecutionContactStatus as C, ExecutionStatus, SkipReason } from "../execution/execution.entity";
 import { CONTACT_TRANSITIONS, ContactAction, sqlList } from "../execution/execution-lifecycle";
 import type { CounterDelta } from "../execution/execution.store";
+import type { PauseWindows } from "../rules/rules.schema";
 
 // The SQL of claims, leases and placements. Callers lock the execution row first (readExecutionForUpdate), so every
 // writer takes its locks in one order: execution row, then its contacts. Lease times come from the database clock
@@ -18,22 +19,28 @@ export function marks(n: number): string {
 /** What the scheduler needs to know about one execution that is not finished yet. */
 export interface UnfinishedExecution {
   id: string;
+  organizationId: string;
   status: ExecutionStatus;
   scheduledStartAt: number;
   scheduledStopAt: number | null;
   contactsPending: number;
   contactsInProgress: number;
   maxConcurrentCalls: number;
+  pauseWindows: PauseWindows | null;
+  inPauseWindow: boolean;
 }
 
 /** Executions whose `actual_end_at` is unset: `active_program_id` is non-NULL exactly then, and indexed. */
 export async function listUnfinishedExecutions(r: Reader): Promise<UnfinishedExecution[]> {
   const rows = await r.query<Record<string, unknown>>(
-    `SELECT id, status, scheduled_start_at, scheduled_stop_at, contacts_pending, contacts_in_progress, max_concurrent_calls
-     FROM program_executions WHERE active_program_id IS NOT NULL`,
+    `SELECT id, organization_id, status, scheduled_start_at, scheduled_stop_at, contacts_pending, contacts_in_progress, max_concurrent_calls,
+       pause_windows, in_pause_window FROM program_executions WHERE active_program_id IS NOT NULL`,
   );
   return rows.map((row) => ({
     id: String(row.id),
+    organizationId: String(row.organization_id),
+    pauseWindows: row.pause_windows == null ? null : (JSON.parse(String(row.pause_windows)) as PauseWindows | null),
+    inPauseWindow: Boolean(Number(row.in_pause_window)),
     status: row.status as ExecutionStatus,
     scheduledStartAt: toInt(row.scheduled_start_at),
     scheduledStopAt: row.scheduled_stop_at == null ? null : toInt(row.scheduled_stop_at),
@@ -51,33 +58,43 @@ export interface ClaimedContact {
   attemptId: string;
 }
 
+/** A pending contact that is due, selected (and locked) for a claim. */
+export interface DueContact {
+  contactId: string;
+  phone: string;
+  attempts: number;
+}
+
 /**
- * Claims up to `limit` due contacts of one execution: pending → inProgress (compare-and-set), attempts + 1, a claim
- * token, the owner and a lease stamped, and the attempt's call_attempts row inserted with `started_at` (outcome
- * NULL) and the caller ID chosen for it. The caller moves the counters in the same transaction.
+ * Due pending contacts of one execution's zone group ("" without calling hours), soonest first, locked and skipping
+ * rows other claimers hold. One index range: (execution, status, zone group, due time).
  */
-export async function claimDueContacts(
+export async function selectDue(tx: Tx, executionId: string, zoneKey: string, limit: number, now: number): Promise<DueContact[]> {
+  const rows = await tx.query<Record<string, unknown>>(
+    `SELECT contact_id, primary_phone, attempts FROM execution_contacts
+     WHERE execution_id = ? AND status = '${C.PENDING}' AND zone_key = ? AND next_attempt_at <= ?
+     ORDER BY next_attempt_at LIMIT ${Math.floor(limit)}${tx.dialect.lock({ skipLocked: true })}`,
+    [executionId, zoneKey, now],
+  );
+  return rows.map((r) => ({ contactId: String(r.contact_id), phone: String(r.primary_phone), attempts: toInt(r.attempts) }));
+}
+
+/**
+ * Claims selected contacts: pending → inProgress (compare-and-set), attempts + 1, a claim token, the owner and a lease
+ * stamped, and the attempt's call_attempts row inserted with `started_at` (outcome NULL) and the caller ID chosen for
+ * it. The caller moves the counters in the same transaction.
+ */
+export async function claimSelected(
   tx: Tx,
   executionId: string,
-  limit: number,
+  due: DueContact[],
   now: number,
   leaseMs: number,
   claimedBy: string,
   pickFrom: (phones: string[]) => Promise<string[]>,
 ): Promise<ClaimedContact[]> {
-  const rows = await tx.query<Record<string, unknown>>(
-    `SELECT contact_id, primary_phone, attempts FROM execution_contacts
-     WHERE execution_id = ? AND status = '${C.PENDING}' AND next_attempt_at <= ?
-     ORDER BY next_attempt_at LIMIT ${Math.floor(limit)}${tx.dialect.lock({ skipLocked: true })}`,
-    [executionId, now],
-  );
-  if (rows.length === 0) return [];
-  const claimed = rows.map((r) => ({
-    contactId: String(r.contact_id),
-    phone: String(r.primary_phone),
-    attemptNumber: toInt(r.attempts) + 1,
-    attemptId: randomUUID(),
-  }));
+  if (due.length === 0) return [];
+  const claimed = due.map((r) => ({ contactId: r.contactId, phone: r.phone, attemptNumber: r.attempts + 1, attemptId: randomUUID() }));
   const token = `CASE contact_id ${claimed.map(() => "WHEN ? THEN ?").join(" ")} END`;
   const changed = await tx.execute(
     `UPDATE execution_contacts SET status = '${CONTACT_TRANSITIONS.claim.to}', attempts = attempts + 1, claim_token = ${token},
@@ -93,6 +110,16 @@ export async function claimDueContacts(
     claimed.flatMap((c, i) => [c.attemptId, executionId, c.contactId, c.attemptNumber, now, from[i]]),
   );
   return claimed;
+}
+
+/** Selected contacts whose number is on the do-not-call list: pending → skipped (dnc). Answers the rows changed. */
+export async function skipListed(tx: Tx, executionId: string, contactIds: string[]): Promise<number> {
+  if (contactIds.length === 0) return 0;
+  return tx.execute(
+    `UPDATE execution_contacts SET status = '${C.SKIPPED}', skip_reason = 'dnc', next_attempt_at = NULL
+     WHERE execution_id = ? AND status = '${C.PENDING}' AND contact_id IN (${marks(contactIds.length)})`,
+    [executionId, ...contactIds],
+  );
 }
 
 export interface ContactFields {

@@ -213,7 +213,12 @@ export class Dispatcher {
   /** One claim per running execution with room, in an order that rotates every pass (fair across executions). */
   private async claimAll(executions: UnfinishedExecution[], now: number): Promise<boolean> {
     const eligible = executions.filter(
-      (e) => e.status === S.RUNNING && e.contactsPending > 0 && e.contactsInProgress < e.maxConcurrentCalls && (e.scheduledStopAt === null || e.scheduledStopAt > now),
+      (e) =>
+        e.status === S.RUNNING &&
+        !e.inPauseWindow &&
+        e.contactsPending > 0 &&
+        e.contactsInProgress < e.maxConcurrentCalls &&
+        (e.scheduledStopAt === null || e.scheduledStopAt > now),
     );
     let budget = this.maxInFlight - this.holdings.size;
     if (eligible.length === 0 || budget <= 0) return false;
@@ -227,7 +232,7 @@ export class Dispatcher {
       try {
         const waits = await this.pacer.reserve(want);
         if (waits.length === 0) break; // the calls-per-second budget is spent for the next second
-        const n = await this.claim(e.id, waits);
+        const n = await this.claim(e, waits);
         budget -= n;
         claimed += n;
       } catch (err) {
@@ -237,8 +242,9 @@ export class Dispatcher {
     return claimed > 0;
   }
 
-  private async claim(executionId: string, waits: number[]): Promise<number> {
-    const claim = await this.claimer.claim(executionId, waits.length);
+  private async claim(e: UnfinishedExecution, waits: number[]): Promise<number> {
+    const executionId = e.id;
+    const claim = await this.claimer.claim(e, waits.length);
     if (!claim) return 0;
     const held = claim.contacts.map((c) =>
       this.holdings.hold({ executionId, contactId: c.contactId, attemptId: c.attemptId, attemptNumber: c.attemptNumber, phone: c.phone, fromNumber: c.fromNumber, startedAt: claim.startedAt, leaseUntil: claim.leaseUntil }),

@@ -4,6 +4,8 @@ import { Column, Entity, Index, PrimaryColumn } from "typeorm";
 import { DateColumn, IdColumn, JsonColumn } from "../../db/columns";
 import { doc } from "../../shared/docs";
 import type { RetryStrategy } from "../program/retry-strategy.types";
+import type { AutoPauseRule as AutoPauseRuleValue, CallingHours as CallingHoursValue, PauseWindows as PauseWindowsValue } from "../rules/rules.schema";
+import { AutoPauseRule } from "../rules/rules.types";
 import type { CallOutcome, FlowOutcome } from "../telephony/call-outcome";
 import {
   callAttemptSchema,
@@ -15,7 +17,10 @@ import {
   executionStatusDocs,
   SkipReason,
   skipReasonDocs,
+  EffectiveExecutionStatus,
+  effectiveStatusDocs,
 } from "./execution.schema";
+import { effectiveStatusOf } from "./execution-lifecycle";
 
 export { ExecutionContactStatus, ExecutionStatus, SkipReason };
 
@@ -132,6 +137,31 @@ export class ProgramExecution {
   @Column({ type: "varchar", length: 200, nullable: true })
   idempotencyKey!: string | null;
 
+  // The calling rules as they were at launch (a resume may replace the auto-pause rules).
+  @JsonColumn({ nullable: true })
+  pauseWindows!: PauseWindowsValue | null;
+
+  @JsonColumn({ nullable: true })
+  callingHours!: CallingHoursValue | null;
+
+  @Field(() => [AutoPauseRule], e("autoPauseRules"))
+  @JsonColumn({ nullable: true })
+  autoPauseRules!: AutoPauseRuleValue[] | null;
+
+  @Field(() => GraphQLJSONObject, e("nodeRunCounts"))
+  @JsonColumn({ nullable: true })
+  nodeRunCounts!: Record<string, number> | null;
+
+  /** Whether the scheduler last saw it inside a pause window (its effective status is then paused_window). */
+  @Column({ type: "boolean", default: false })
+  inPauseWindow!: boolean;
+
+  /** Computed when read: why a paused one is paused, and a running one inside a pause window. */
+  @Field(() => EffectiveExecutionStatus, e("effectiveStatus"))
+  get effectiveStatus(): EffectiveExecutionStatus {
+    return effectiveStatusOf(this, Boolean(this.inPauseWindow)) as EffectiveExecutionStatus;
+  }
+
   /** The position of the last entry of its event log. */
   @Column({ type: "int", default: 0 })
   eventPosition!: number;
@@ -143,6 +173,7 @@ export class ProgramExecution {
 
 export type PauseReason = "manual" | "threshold" | "provider";
 
+registerEnumType(EffectiveExecutionStatus, { name: "EffectiveExecutionStatus", description: effectiveStatusDocs.intro, valuesConfig: effectiveStatusDocs.valuesConfig });
 registerEnumType(SkipReason, { name: "SkipReason", description: skipReasonDocs.intro, valuesConfig: skipReasonDocs.valuesConfig });
 
 registerEnumType(ExecutionContactStatus, {
@@ -154,7 +185,7 @@ registerEnumType(ExecutionContactStatus, {
 /** One row of an execution's audience snapshot; keyed (execution, contact) so launch copies it with INSERT … SELECT. */
 @ObjectType({ description: doc(executionContactSchema) })
 @Entity("execution_contacts")
-@Index(["executionId", "status", "nextAttemptAt"])
+@Index(["executionId", "status", "zoneKey", "nextAttemptAt"])
 export class ExecutionContact {
   @PrimaryColumn({ type: "varchar", length: 36 })
   executionId!: string;
@@ -193,6 +224,10 @@ export class ExecutionContact {
   /** The attempt id of the current claim: only a result carrying it completes the claim. */
   @Column({ type: "varchar", length: 36, nullable: true })
   claimToken!: string | null;
+
+  /** Its number's time-zone set, copied at launch when the program has calling hours ("" otherwise): claims group by it. */
+  @Column({ type: "varchar", length: 16, default: "" })
+  zoneKey!: string;
 
   @Field(() => SkipReason, { nullable: true, ...ec("skipReason") })
   @Column({ type: "varchar", length: 16, nullable: true })

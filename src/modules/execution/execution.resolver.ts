@@ -1,5 +1,6 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
 import type { GraphQLContext } from "../../http/graphql-context";
+import { AutoPauseRuleInput, withoutNulls } from "../rules/rules.types";
 import { doc } from "../../shared/docs";
 import { pageQuerySchema } from "../../shared/page.schema";
 import { PageType } from "../../shared/page.type";
@@ -13,8 +14,7 @@ import {
   executionOps,
   executionPageSchema,
   executionSchema,
-  launchInputSchema,
-} from "./execution.schema";
+  launchInputSchema, resumeInputSchema } from "./execution.schema";
 
 export const ProgramExecutionPage = PageType(ProgramExecution, "ProgramExecution", executionPageSchema);
 export const ExecutionContactPage = PageType(ExecutionContact, "ExecutionContact", executionContactPageSchema);
@@ -85,8 +85,12 @@ export class ExecutionResolver {
   }
 
   @Mutation(() => ProgramExecution, { description: executionOps.resume })
-  resumeExecution(@Arg("id", () => ID, executionId) id: string, @Ctx() ctx: GraphQLContext): Promise<ProgramExecution> {
-    return ctx.services.executions.resume(ctx.organizationId, id);
+  resumeExecution(
+    @Arg("id", () => ID, executionId) id: string,
+    @Arg("autoPauseRules", () => [AutoPauseRuleInput], { nullable: true, description: doc(resumeInputSchema, "autoPauseRules") }) autoPauseRules: AutoPauseRuleInput[] | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ProgramExecution> {
+    return ctx.services.executions.resume(ctx.organizationId, id, autoPauseRules ? { autoPauseRules: withoutNulls(autoPauseRules) } : {});
   }
 
   @Mutation(() => ProgramExecution, { description: executionOps.cancel })

@@ -13,6 +13,7 @@ import {
   idempotencyKeySchema,
   launchBodySchema,
   launchResultSchema,
+  resumeInputSchema,
 } from "./execution.schema";
 
 /** The REST routes of executions. */
@@ -78,10 +79,11 @@ export const executionRoutes = [
     tag: "Executions",
     summary: executionOps.resume,
     id: "Execution",
+    body: { schema: resumeInputSchema, required: false },
     status: 200,
     response: executionSchema,
     errors: [CONFLICT],
-    handle: (s, { org, id }) => s.executions.resume(org, id),
+    handle: (s, { org, id, body }) => s.executions.resume(org, id, body),
   }),
   route({
     method: "delete",

@@ -3,6 +3,7 @@ import { describeValues, enumDocs } from "../../shared/docs";
 import { count, instant, positiveInt, uuid } from "../../shared/json-fields";
 import { pageQuerySchema, pageSchemaOf } from "../../shared/page.schema";
 import { zDate } from "../../shared/validation";
+import { autoPauseRuleOutput, autoPauseRulesSchema } from "../rules/rules.schema";
 import { CALL_OUTCOMES, FLOW_OUTCOMES } from "../telephony/call-outcome";
 
 // The shapes of executions, their snapshot rows and call attempts, described once: the REST gateway serializes with
@@ -42,6 +43,30 @@ export const executionContactStatusDocs = enumDocs(ExecutionContactStatus, "Wher
   skipped: "had no final outcome when the execution was cancelled or stopped",
 });
 
+export enum EffectiveExecutionStatus {
+  SCHEDULED = "scheduled",
+  RUNNING = "running",
+  PAUSED_MANUAL = "paused_manual",
+  PAUSED_WINDOW = "paused_window",
+  PAUSED_THRESHOLD = "paused_threshold",
+  PAUSED_PROVIDER = "paused_provider",
+  COMPLETED = "completed",
+  STOPPED = "stopped",
+  CANCELLED = "cancelled",
+}
+
+export const effectiveStatusDocs = enumDocs(EffectiveExecutionStatus, "What an execution is doing, finer than its status", {
+  scheduled: "waiting for its start time",
+  running: "placing calls",
+  paused_manual: "paused by a person; resume it to go on",
+  paused_window: "running, inside one of its pause windows: no new call starts until the window closes",
+  paused_threshold: "paused by an auto-pause rule (a node ran as many times as the rule allows); resume it, optionally with new rules",
+  paused_provider: "paused because the carrier refused the account or caller ID (or no active DID is left); fix it, then resume",
+  completed: "every contact reached a final status",
+  stopped: "its stop time came",
+  cancelled: "cancelled",
+});
+
 export enum SkipReason {
   CANCELLED = "cancelled",
   STOPPED = "stopped",
@@ -78,6 +103,13 @@ export const executionSchema = z
     createdAt: instant.describe("When it was launched"),
     updatedAt: instant.describe("When it last changed"),
     sequence: positiveInt.describe("Increases with every committed change of the execution: orders events and lets clients drop stale ones"),
+    effectiveStatus: z.enum(EffectiveExecutionStatus).describe(effectiveStatusDocs.description),
+    autoPauseRules: z
+      .codec(z.array(autoPauseRuleOutput).nullish(), z.array(autoPauseRuleOutput), { decode: (r) => r ?? [], encode: (r) => r })
+      .describe("The auto-pause rules it runs with (the program's at launch, or those given at its last resume)"),
+    nodeRunCounts: z
+      .codec(z.record(z.string(), z.number()).nullish(), z.record(z.string(), z.number()), { decode: (c) => c ?? {}, encode: (c) => c })
+      .describe("Runs of each node that an auto-pause rule counts (node id → count), counted when each attempt's result is recorded"),
   })
   .describe(
     "One run of a program over a snapshot of its audience, with its progress counters. The program is used as it was at launch (flow version, retry strategy, maxConcurrentCalls).",
@@ -189,3 +221,9 @@ export const executionOps = {
   contacts: "The execution's audience snapshot, by contact id; filter by status to review failures",
   calls: "The execution's call attempts, newest first",
 };
+
+export const resumeInputSchema = z
+  .strictObject({
+    autoPauseRules: autoPauseRulesSchema.optional().describe("Replaces the execution's auto-pause rules (every nodeId a node of the flow version it runs); left out: keep them"),
+  })
+  .describe("Optional changes that come with a resume");

@@ -16,6 +16,11 @@ import { Page, pageOf, parseListing } from "../../shared/pagination";
 import { isUuid, parseInput } from "../../shared/validation";
 import { DidService, EmptyDidPoolError } from "../did/did.service";
 import { appendEvents } from "../events/event-log";
+import { inPauseWindow } from "../rules/rule-times";
+import { organizationZone } from "../rules/rules.store";
+import { unknownRuleNodes } from "../rules/rules.schema";
+import { resumeInputSchema } from "./execution.schema";
+import { selectExecution } from "./execution.row";
 import { FlowRecord, FlowVersion } from "../flow/flow.entity";
 import { Program, ProgramStatus } from "../program/program.entity";
 import { checkWindow, lockProgram } from "../program/program.service";
@@ -82,6 +87,7 @@ export class ExecutionService {
         const flow = await tx.manager.findOneBy(FlowRecord, { id: program.flowId, organizationId });
         if (!flow) throw new ValidationError(`flow ${program.flowId} no longer exists`, "flowId");
         if (this.carrierDids) await this.checkCarrierReady(tx, program, flow);
+        await this.checkRuleNodes(tx, program, flow);
         const id = randomUUID();
         const execution = tx.manager.create(ProgramExecution, {
           id,
@@ -110,15 +116,28 @@ export class ExecutionService {
           idempotencyKey: key,
           eventPosition: 0,
           pauseReason: null,
+          pauseWindows: program.pauseWindows,
+          callingHours: program.callingHours,
+          autoPauseRules: program.autoPauseRules ?? [],
+          nodeRunCounts: {},
+          inPauseWindow: inPauseWindow(program.pauseWindows, await organizationZone(tx, organizationId), now.getTime()),
         });
         await insertRow(tx, ProgramExecution, execution);
+        // With calling hours, each contact keeps its number's time-zone set, and the snapshot is grouped by it so
+        // claims pick only the groups that are open; without them, every contact is in one group ("").
         const copied = await tx.execute(
-          `INSERT INTO execution_contacts (execution_id, contact_id, primary_phone, status, attempts, next_attempt_at)
-           SELECT ?, c.id, c.primary_phone, '${ExecutionContactStatus.PENDING}', 0, ?
+          `INSERT INTO execution_contacts (execution_id, contact_id, primary_phone, status, attempts, next_attempt_at, zone_key)
+           SELECT ?, c.id, c.primary_phone, '${ExecutionContactStatus.PENDING}', 0, ?, ${program.callingHours ? "c.zone_key" : "''"}
            FROM audience_contacts ac JOIN contacts c ON c.id = ac.contact_id WHERE ac.audience_id = ?`,
           [id, scheduledStartAt.getTime(), program.audienceId],
         );
         if (copied === 0) throw new AudienceEmptyError(program.audienceId);
+        if (program.callingHours) {
+          await tx.execute(
+            `INSERT INTO execution_zone_groups (execution_id, zone_key, contacts) SELECT execution_id, zone_key, COUNT(*) FROM execution_contacts WHERE execution_id = ? GROUP BY execution_id, zone_key`,
+            [id],
+          );
+        }
         await tx.execute(
           "UPDATE program_executions SET total_contacts = ?, contacts_pending = ?, sequence_no = sequence_no + 1 WHERE id = ?",
           [copied, copied, id],
@@ -147,9 +166,23 @@ export class ExecutionService {
     return this.move(organizationId, id, "pause");
   }
 
-  /** Resumes; an execution whose last contact finished while it was paused completes right away. */
-  resume(organizationId: string, id: string): Promise<ProgramExecution> {
-    return this.move(organizationId, id, "resume");
+  /**
+   * Resumes; an execution whose last contact finished while it was paused completes right away. `autoPauseRules`
+   * replaces its rules; a rule with `resetOnResume` sets its node's count back to 0.
+   */
+  async resume(organizationId: string, id: string, input: unknown = {}): Promise<ProgramExecution> {
+    const { autoPauseRules } = parseInput(resumeInputSchema, input ?? {});
+    return this.move(organizationId, id, "resume", async (tx, current) => {
+      const rules = autoPauseRules ?? current.autoPauseRules ?? [];
+      if (autoPauseRules) {
+        const version = await tx.manager.findOneBy(FlowVersion, { flowId: current.flowId, version: current.flowVersion });
+        const problems = unknownRuleNodes(autoPauseRules, new Set(version?.nodes.map((n) => n.id) ?? []), "autoPauseRules");
+        if (problems.length) throw new ValidationError(problems);
+      }
+      const counts = { ...(current.nodeRunCounts ?? {}) };
+      for (const r of rules) if (r.resetOnResume) counts[r.nodeId] = 0;
+      await tx.execute("UPDATE program_executions SET auto_pause_rules = ?, node_run_counts = ? WHERE id = ?", [JSON.stringify(rules), JSON.stringify(counts), id]);
+    });
   }
 
   /** Cancels: pending contacts become skipped; calls in progress finish and are recorded. */
@@ -217,13 +250,16 @@ export class ExecutionService {
     organizationId: string,
     id: string,
     action: ExecutionAction,
+    /** Runs before a move that will happen (the row is locked), e.g. to change what comes with it. */
+    before?: (tx: Tx, current: ProgramExecution) => Promise<void>,
   ): Promise<ProgramExecution> {
     if (!isUuid(id)) throw new NotFoundError("Execution", id);
     return this.db.transaction(async (tx) => {
       const now = this.clock.now();
-      const current = await readExecution(tx, id, organizationId);
+      const current = await selectExecution(tx, id, organizationId, { forUpdate: true });
       if (!current) throw new NotFoundError("Execution", id);
       if (current.status === EXECUTION_TRANSITIONS[action].to) return current;
+      if (before && canTransition(action, current.status)) await before(tx, current);
       if (!canTransition(action, current.status) || !(await changeStatus(tx, id, action, now))) {
         const fresh = (await readExecution(tx, id, organizationId))!;
         if (fresh.status === EXECUTION_TRANSITIONS[action].to) return fresh;
@@ -235,6 +271,14 @@ export class ExecutionService {
 
   private publishAfterCommit(tx: Tx, id: string, kind: ExecutionChangeKind): Promise<ProgramExecution> {
     return publishAfterCommit(tx, this.events, id, kind);
+  }
+
+  /** The flow may have changed since the program's rules were written: they must name nodes of the version pinned now. */
+  private async checkRuleNodes(tx: Tx, program: Program, flow: FlowRecord): Promise<void> {
+    if (!program.autoPauseRules?.length) return;
+    const version = await tx.manager.findOneBy(FlowVersion, { flowId: flow.id, version: flow.version });
+    const problems = unknownRuleNodes(program.autoPauseRules, new Set(version?.nodes.map((n) => n.id) ?? []), "autoPauseRules");
+    if (problems.length) throw new ValidationError(problems);
   }
 
   /** A carrier calls from a DID the organization owns, and can only play audio it can fetch. */

@@ -16,18 +16,18 @@ import { COUNTER_COLUMN, effectiveStatusOf, ExecutionAction, EXECUTION_TRANSITIO
  */
 export async function changeStatus(tx: Tx, id: string, action: ExecutionAction, now: Date, pauseReason: PauseReason = "manual"): Promise<boolean> {
   const t = EXECUTION_TRANSITIONS[action];
-  const [row] = await tx.query<{ status: S }>(`SELECT status FROM program_executions WHERE id = ?${tx.dialect.lock()}`, [id]);
+  const [row] = await tx.query<{ status: S; in_pause_window: unknown }>(`SELECT status, in_pause_window FROM program_executions WHERE id = ?${tx.dialect.lock()}`, [id]);
   if (!row || !(t.from as readonly S[]).includes(row.status)) return false;
   const reason = action === "pause" ? pauseReason : null;
   await tx.execute("UPDATE program_executions SET status = ?, pause_reason = ?, sequence_no = sequence_no + 1, updated_at = ? WHERE id = ?", [t.to, reason, now.getTime(), id]);
   const skipped = action === "cancel" || action === "stop" ? await skipPendingContacts(tx, id, now, action === "cancel" ? SkipReason.CANCELLED : SkipReason.STOPPED) : 0;
-  await appendEvents(tx, id, [statusChanged(row.status, t.to, reason, skipped)], now);
+  await appendEvents(tx, id, [statusChanged(row.status, t.to, reason, skipped, Boolean(Number(row.in_pause_window)))], now);
   if (action !== "pause" && action !== "start") await finishIfDone(tx, id, now);
   return true;
 }
 
-function statusChanged(from: S, to: S, pauseReason: PauseReason | null, skipped = 0): NewEvent {
-  return { type: "execution.status_changed", data: { from, to, effectiveStatus: effectiveStatusOf({ status: to, pauseReason }), ...(skipped ? { skipped } : {}) } };
+function statusChanged(from: S, to: S, pauseReason: PauseReason | null, skipped = 0, inPauseWindow = false): NewEvent {
+  return { type: "execution.status_changed", data: { from, to, effectiveStatus: effectiveStatusOf({ status: to, pauseReason }, inPauseWindow), ...(skipped ? { skipped } : {}) } };
 }
 
 /** Marks every pending contact skipped (cancel, stop) and moves the counters by the rows actually changed. */

@@ -2,8 +2,10 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { Db } from "../../db/db";
 import { insertRow } from "../../db/db";
 import type { Clock } from "../../shared/clock";
-import { ValidationError } from "../../shared/errors";
+import { UnauthorizedError, ValidationError } from "../../shared/errors";
+import { parseInput } from "../../shared/validation";
 import { ApiKey, Organization } from "./organization.entity";
+import { organizationPatchSchema } from "./organization.schema";
 
 export interface IssuedKey {
   organizationId: string;
@@ -31,7 +33,7 @@ export class OrganizationService {
     if (trimmed.length > 200) throw new ValidationError("must be at most 200 characters", "name");
     const now = this.clock.now();
     return this.db.transaction(async (tx) => {
-      const org = tx.manager.create(Organization, { id: randomUUID(), name: trimmed, createdAt: now });
+      const org = tx.manager.create(Organization, { id: randomUUID(), name: trimmed, timezone: "UTC", maxConcurrentCalls: null, createdAt: now });
       await insertRow(tx, Organization, org);
       const key = tx.manager.create(ApiKey, {
         id: randomUUID(),
@@ -68,6 +70,26 @@ export class OrganizationService {
       const key = await tx.manager.findOneBy(ApiKey, { id: apiKeyId });
       if (!key) throw new ValidationError(`API key ${apiKeyId} does not exist`, "apiKeyId");
       if (!key.revokedAt) await tx.manager.update(ApiKey, { id: apiKeyId }, { revokedAt: this.clock.now() });
+    });
+  }
+
+  /** The caller's own organization with its settings. */
+  async getOrganization(organizationId: string): Promise<Organization> {
+    const org = await this.db.read((r) => r.manager.findOneBy(Organization, { id: organizationId }));
+    if (!org) throw new UnauthorizedError();
+    return org;
+  }
+
+  /** Changes the settings: the time zone (IANA) and the organization-wide cap on calls in progress (null: none). */
+  async updateOrganization(organizationId: string, input: unknown): Promise<Organization> {
+    const patch = parseInput(organizationPatchSchema, input);
+    return this.db.transaction(async (tx) => {
+      const org = await tx.manager.findOneBy(Organization, { id: organizationId });
+      if (!org) throw new UnauthorizedError();
+      if (patch.timezone !== undefined) org.timezone = patch.timezone;
+      if (patch.maxConcurrentCalls !== undefined) org.maxConcurrentCalls = patch.maxConcurrentCalls;
+      await tx.manager.save(Organization, org);
+      return org;
     });
   }
 

@@ -5,6 +5,8 @@ import { doc } from "../../shared/docs";
 import { ProgramStatus, programSchema, programStatusDocs } from "./program.schema";
 import { retryStrategySchema } from "./retry-strategy.schema";
 import type { RetryStrategy } from "./retry-strategy.types";
+import type { AutoPauseRule as AutoPauseRuleValue, CallingHours as CallingHoursValue, PauseWindows as PauseWindowsValue } from "../rules/rules.schema";
+import { AutoPauseRule, CallingHours, PauseWindows } from "../rules/rules.types";
 
 export { ProgramStatus };
 
@@ -84,6 +86,18 @@ export class Program {
   @Field(() => [ID], p("didPool"))
   @JsonColumn({ nullable: true })
   didPool!: string[] | null;
+
+  @Field(() => PauseWindows, { nullable: true, ...p("pauseWindows") })
+  @JsonColumn({ nullable: true })
+  pauseWindows!: PauseWindowsValue | null;
+
+  @Field(() => CallingHours, { nullable: true, ...p("callingHours") })
+  @JsonColumn({ nullable: true })
+  callingHours!: CallingHoursValue | null;
+
+  @Field(() => [AutoPauseRule], p("autoPauseRules"))
+  @JsonColumn({ nullable: true })
+  autoPauseRules!: AutoPauseRuleValue[] | null;
 
   @Field(p("createdAt"))
   @DateColumn()

@@ -1,10 +1,12 @@
-import { Arg, Ctx, Field, Float, ID, InputType, Int, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, Field, Float, ID, InputType, Int, Mutation, ObjectType, Query, Resolver } from "type-graphql";
 import type { GraphQLContext } from "../../http/graphql-context";
 import { doc } from "../../shared/docs";
 import { pageQuerySchema } from "../../shared/page.schema";
 import { PageType } from "../../shared/page.type";
 import { plain } from "../../shared/plain";
+import { AutoPauseRuleInput, CallingHoursInput, PauseWindowsInput, withoutNulls } from "../rules/rules.types";
 import { Program, ProgramStatus } from "./program.entity";
+import { programPreviewSchema } from "./program-preview";
 import { programInputSchema, programOps, programPageSchema, programSchema, programUpdateSchema } from "./program.schema";
 import { retryStrategyInputSchema } from "./retry-strategy.schema";
 
@@ -33,6 +35,9 @@ export class ProgramInput {
   @Field(() => RetryStrategyInput, { nullable: true, ...pi("retryStrategy") }) retryStrategy?: RetryStrategyInput | null;
   @Field(() => Int, { nullable: true, ...pi("maxConcurrentCalls") }) maxConcurrentCalls?: number | null;
   @Field(() => [ID], { nullable: true, ...pi("didPool") }) didPool?: string[] | null;
+  @Field(() => PauseWindowsInput, { nullable: true, ...pi("pauseWindows") }) pauseWindows?: PauseWindowsInput | null;
+  @Field(() => CallingHoursInput, { nullable: true, ...pi("callingHours") }) callingHours?: CallingHoursInput | null;
+  @Field(() => [AutoPauseRuleInput], { nullable: true, ...pi("autoPauseRules") }) autoPauseRules?: AutoPauseRuleInput[] | null;
 }
 
 @InputType({ description: doc(programUpdateSchema) })
@@ -47,6 +52,9 @@ export class ProgramUpdateInput {
   @Field(() => Int, { nullable: true, ...pu("maxConcurrentCalls") }) maxConcurrentCalls?: number;
   @Field(() => ProgramStatus, { nullable: true, ...pu("status") }) status?: ProgramStatus;
   @Field(() => [ID], { nullable: true, ...pu("didPool") }) didPool?: string[] | null;
+  @Field(() => PauseWindowsInput, { nullable: true, ...pu("pauseWindows") }) pauseWindows?: PauseWindowsInput | null;
+  @Field(() => CallingHoursInput, { nullable: true, ...pu("callingHours") }) callingHours?: CallingHoursInput | null;
+  @Field(() => [AutoPauseRuleInput], { nullable: true, ...pu("autoPauseRules") }) autoPauseRules?: AutoPauseRuleInput[] | null;
 }
 
 export const ProgramPage = PageType(Program, "Program", programPageSchema);
@@ -55,6 +63,8 @@ export const ProgramPage = PageType(Program, "Program", programPageSchema);
 function toProgramInput(input: ProgramInput | ProgramUpdateInput) {
   const out = plain(input);
   for (const k of ["maxConcurrentCalls", "name", "audienceId", "flowId", "status", "retryStrategy"]) if (out[k] === null) delete out[k];
+  // Rules: null clears them; the fields a rule leaves out arrive as nulls and are dropped.
+  for (const k of ["pauseWindows", "callingHours", "autoPauseRules"] as const) if (input[k]) out[k] = withoutNulls(input[k]);
   if (input.retryStrategy) {
     const rs = Object.fromEntries(Object.entries(plain(input.retryStrategy)).filter(([, v]) => v !== null));
     if (Array.isArray(rs.retryDates)) rs.retryDates = (rs.retryDates as Date[]).map((d) => d.toISOString());
@@ -65,8 +75,25 @@ function toProgramInput(input: ProgramInput | ProgramUpdateInput) {
 
 const programId = { description: doc(programSchema, "id") };
 
+const pv = (field: string) => ({ description: doc(programPreviewSchema, field) });
+
+@ObjectType({ description: doc(programPreviewSchema) })
+export class ProgramPreview {
+  @Field(() => Int, pv("totalContacts")) totalContacts!: number;
+  @Field(() => Int, pv("suppressed")) suppressed!: number;
+  @Field(() => Int, pv("outsideCallingHoursNow")) outsideCallingHoursNow!: number;
+  @Field(() => Int, pv("callableNow")) callableNow!: number;
+  @Field(pv("inPauseWindowNow")) inPauseWindowNow!: boolean;
+  @Field(() => Date, { nullable: true, ...pv("nextCallableAt") }) nextCallableAt!: Date | null;
+}
+
 @Resolver(() => Program)
 export class ProgramResolver {
+  @Query(() => ProgramPreview, { description: programOps.preview })
+  programPreview(@Arg("id", () => ID, programId) id: string, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.programs.preview(ctx.organizationId, id);
+  }
+
   @Query(() => Program, { nullable: true, description: `${programOps.get}; null for an unknown id` })
   program(@Arg("id", () => ID, programId) id: string, @Ctx() ctx: GraphQLContext): Promise<Program | null> {
     return ctx.services.programs.getProgram(ctx.organizationId, id);

@@ -1,4 +1,5 @@
 import { CONFLICT, found, route } from "../../http/rest/route";
+import { programPreviewSchema } from "./program-preview";
 import { pageQuerySchema } from "../../shared/page.schema";
 import { programInputSchema, programOps, programPageSchema, programSchema, programUpdateSchema } from "./program.schema";
 
@@ -25,6 +26,17 @@ export const programRoutes = [
     status: 200,
     response: programPageSchema,
     handle: (s, { org, query }) => s.programs.listPrograms(org, query),
+  }),
+  route({
+    method: "get",
+    path: "/programs/{id}/preview",
+    operationId: "previewProgram",
+    tag: "Programs",
+    summary: programOps.preview,
+    id: "Program",
+    status: 200,
+    response: programPreviewSchema,
+    handle: (s, { org, id }) => s.programs.preview(org, id),
   }),
   route({
     method: "get",

@@ -3,6 +3,7 @@ import { enumDocs } from "../../shared/docs";
 import { instant, uuid } from "../../shared/json-fields";
 import { pageSchemaOf } from "../../shared/page.schema";
 import { zDate } from "../../shared/validation";
+import { autoPauseRuleOutput, autoPauseRulesSchema, callingHoursOutput, callingHoursSchema, pauseWindowsOutput, pauseWindowsSchema } from "../rules/rules.schema";
 import { retryStrategyInput, retryStrategyInputSchema, retryStrategySchema } from "./retry-strategy.schema";
 
 // The shapes of programs, described once: the REST gateway reads and writes them with these schemas, the OpenAPI
@@ -37,6 +38,11 @@ export const programSchema = z
     didPool: z
       .codec(z.array(z.string()).nullish(), z.array(z.string()), { decode: (ids) => ids ?? [], encode: (ids) => ids })
       .describe("The caller IDs (DID ids) its calls rotate through, read when each call is placed; empty: the provider's default"),
+    pauseWindows: pauseWindowsOutput.nullable().describe(`${pauseWindowsSchema.description}; null: none`),
+    callingHours: callingHoursOutput.nullable().describe(`${callingHoursSchema.description}; null: any time`),
+    autoPauseRules: z
+      .codec(z.array(autoPauseRuleOutput).nullish(), z.array(autoPauseRuleOutput), { decode: (r) => r ?? [], encode: (r) => r })
+      .describe("Rules that pause an execution when a node has run a given number of times"),
     createdAt: instant.describe("When it was created"),
     updatedAt: instant.describe("When it last changed"),
   })
@@ -68,6 +74,9 @@ const fields = {
     .max(1000, "must hold at most 1000 DIDs")
     .nullish()
     .describe("The caller IDs (DID ids) its calls rotate through; every one must be an active DID of the organization; empty or null: none"),
+  pauseWindows: pauseWindowsSchema.nullable().optional().describe(`${pauseWindowsSchema.description}; null: none`),
+  callingHours: callingHoursSchema.nullable().optional().describe(`${callingHoursSchema.description}; null: any time`),
+  autoPauseRules: autoPauseRulesSchema.nullable().optional().describe("Rules that pause an execution when a node has run a given number of times; every nodeId must be a node of the flow"),
 };
 
 const strategy = (now?: Date) => (now ? retryStrategyInput(now) : retryStrategyInputSchema);
@@ -101,6 +110,7 @@ export const programInputSchema = programInput();
 export const programUpdateSchema = programUpdate();
 
 export const programOps = {
+  preview: "What a launch of the program would meet now (audience, do-not-call list, calling hours, pause windows), without launching",
   create: "Create a program",
   get: "A program",
   list: "Programs, newest first",

@@ -7,7 +7,9 @@ import { FieldProblem, NotFoundError, ResourceInUseError, ValidationError } from
 import { Page, parsePage } from "../../shared/pagination";
 import { isUuid, parseInput } from "../../shared/validation";
 import type { DidService } from "../did/did.service";
+import { AutoPauseRule, unknownRuleNodes } from "../rules/rules.schema";
 import { Program, ProgramStatus } from "./program.entity";
+import { previewProgram, ProgramPreview } from "./program-preview";
 import { programInput, programUpdate } from "./program.schema";
 
 export { MAX_CONCURRENT_CALLS } from "./program.schema";
@@ -27,6 +29,8 @@ export class ProgramService {
     return this.db.transaction(async (tx) => {
       await this.mustOwnRefs(tx, organizationId, data.audienceId, data.flowId);
       const didPool = await this.dids.checkPool(tx, organizationId, data.didPool ?? []);
+      const autoPauseRules = data.autoPauseRules ?? [];
+      await checkRuleNodes(tx, data.flowId, autoPauseRules);
       const program = tx.manager.create(Program, {
         id: randomUUID(),
         organizationId,
@@ -40,6 +44,9 @@ export class ProgramService {
         retryStrategy,
         maxConcurrentCalls: data.maxConcurrentCalls ?? 10,
         didPool,
+        pauseWindows: data.pauseWindows ?? null,
+        callingHours: data.callingHours ?? null,
+        autoPauseRules,
         createdAt: now,
         updatedAt: now,
       });
@@ -56,6 +63,8 @@ export class ProgramService {
       const program = await mustLockProgram(tx, organizationId, id);
       await this.mustOwnRefs(tx, organizationId, patch.audienceId, patch.flowId);
       const didPool = patch.didPool === undefined ? program.didPool : await this.dids.checkPool(tx, organizationId, patch.didPool ?? []);
+      const autoPauseRules = patch.autoPauseRules === undefined ? program.autoPauseRules : (patch.autoPauseRules ?? []);
+      if (patch.autoPauseRules !== undefined || patch.flowId !== undefined) await checkRuleNodes(tx, patch.flowId ?? program.flowId, autoPauseRules ?? []);
       const startAt = patch.startAt === undefined ? program.startAt : patch.startAt;
       const stopAt = patch.stopAt === undefined ? program.stopAt : patch.stopAt;
       if (patch.startAt !== undefined || patch.stopAt !== undefined) checkWindow(startAt, stopAt, now);
@@ -72,6 +81,9 @@ export class ProgramService {
         retryStrategy: patch.retryStrategy ?? program.retryStrategy,
         maxConcurrentCalls: patch.maxConcurrentCalls ?? program.maxConcurrentCalls,
         didPool,
+        pauseWindows: patch.pauseWindows === undefined ? program.pauseWindows : patch.pauseWindows,
+        callingHours: patch.callingHours === undefined ? program.callingHours : patch.callingHours,
+        autoPauseRules,
         updatedAt: now,
       });
       await tx.manager.save(Program, program);
@@ -90,6 +102,13 @@ export class ProgramService {
       await tx.execute("DELETE FROM programs WHERE id = ?", [id]);
       return program;
     });
+  }
+
+  /** What a launch would meet now (audience, do-not-call list, calling hours, pause windows), without launching. */
+  async preview(organizationId: string, id: string): Promise<ProgramPreview> {
+    const program = isUuid(id) ? await this.db.read((r) => r.manager.findOneBy(Program, { organizationId, id })) : null;
+    if (!program) throw new NotFoundError("Program", id);
+    return this.db.read((r) => previewProgram(r, program, this.clock.now().getTime()));
   }
 
   async getProgram(organizationId: string, id: string): Promise<Program | null> {
@@ -157,6 +176,15 @@ async function mustLockProgram(tx: Tx, organizationId: string, id: string): Prom
 async function mustHaveNoUnfinishedExecution(r: Reader, programId: string, advice: string): Promise<void> {
   const active = await r.query<{ id: string }>("SELECT id FROM program_executions WHERE active_program_id = ?", [programId]);
   if (active.length) throw new ResourceInUseError(`Program ${programId} has an unfinished execution (${active[0].id}); ${advice}`);
+}
+
+/** Every auto-pause rule names a node of the flow's current version (checked again at launch against the pinned one). */
+async function checkRuleNodes(tx: Tx, flowId: string, rules: readonly AutoPauseRule[]): Promise<void> {
+  if (rules.length === 0) return;
+  const [version] = await tx.query<{ nodes: string }>("SELECT v.nodes FROM flows f JOIN flow_versions v ON v.flow_id = f.id AND v.version = f.version WHERE f.id = ?", [flowId]);
+  const ids = new Set<string>(version ? (JSON.parse(version.nodes) as Array<{ id: string }>).map((n) => n.id) : []);
+  const problems = unknownRuleNodes(rules, ids, "autoPauseRules");
+  if (problems.length) throw new ValidationError(problems);
 }
 
 /** A stop time must be in the future and after the start time. */
