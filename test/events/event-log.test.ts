@@ -26,7 +26,10 @@ const FINAL = ["completed", "failed", "skipped"] as const;
 function rebuild(log: LogEntry[]): Record<string, number> {
   const c: Record<string, number> = { totalContacts: 0, completed: 0, failed: 0, skipped: 0 };
   for (const e of log) {
-    if (e.type === "execution.launched") c.totalContacts = Number(e.data.totalContacts);
+    if (e.type === "execution.launched") {
+      c.totalContacts = Number(e.data.totalContacts);
+      c.skipped += Number(e.data.skipped ?? 0); // on the do-not-call list at launch
+    }
     if (e.type === "execution.status_changed") c.skipped += Number(e.data.skipped ?? 0);
     if (e.type === "contact.finalized") {
       const previous = e.data.previousStatus as string | undefined;

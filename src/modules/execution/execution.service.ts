@@ -24,7 +24,7 @@ import { selectExecution } from "./execution.row";
 import { FlowRecord, FlowVersion } from "../flow/flow.entity";
 import { Program, ProgramStatus } from "../program/program.entity";
 import { checkWindow, lockProgram } from "../program/program.service";
-import { CallAttempt, ExecutionContact, ExecutionContactStatus, ExecutionStatus, ProgramExecution } from "./execution.entity";
+import { CallAttempt, ExecutionContact, ExecutionContactStatus, ExecutionStatus, ProgramExecution, SkipReason } from "./execution.entity";
 import { callAttemptsQuery, executionContactsQuery, executionListQuery, launchInputSchema } from "./execution.schema";
 import { ACTIVE_STATUSES, canTransition, ExecutionAction, EXECUTION_TRANSITIONS } from "./execution-lifecycle";
 import { changeStatus, publishAfterCommit, readExecution } from "./execution.store";
@@ -124,14 +124,23 @@ export class ExecutionService {
         });
         await insertRow(tx, ProgramExecution, execution);
         // With calling hours, each contact keeps its number's time-zone set, and the snapshot is grouped by it so
-        // claims pick only the groups that are open; without them, every contact is in one group ("").
+        // claims pick only the groups that are open; without them, every contact is in one group (""). A number on
+        // the do-not-call list is skipped at once (claims check the list again for numbers listed later).
+        const dnc = (await tx.query("SELECT 1 FROM dnc_numbers WHERE organization_id = ? LIMIT 1", [organizationId])).length > 0;
+        const listed = dnc ? "d.number IS NOT NULL" : "1 = 0";
         const copied = await tx.execute(
-          `INSERT INTO execution_contacts (execution_id, contact_id, primary_phone, status, attempts, next_attempt_at, zone_key)
-           SELECT ?, c.id, c.primary_phone, '${ExecutionContactStatus.PENDING}', 0, ?, ${program.callingHours ? "c.zone_key" : "''"}
-           FROM audience_contacts ac JOIN contacts c ON c.id = ac.contact_id WHERE ac.audience_id = ?`,
+          `INSERT INTO execution_contacts (execution_id, contact_id, primary_phone, status, skip_reason, attempts, next_attempt_at, zone_key)
+           SELECT ?, c.id, c.primary_phone, CASE WHEN ${listed} THEN '${ExecutionContactStatus.SKIPPED}' ELSE '${ExecutionContactStatus.PENDING}' END,
+             CASE WHEN ${listed} THEN '${SkipReason.DNC}' ELSE NULL END, 0, ?, ${program.callingHours ? "c.zone_key" : "''"}
+           FROM audience_contacts ac JOIN contacts c ON c.id = ac.contact_id
+           ${dnc ? "LEFT JOIN dnc_numbers d ON d.organization_id = c.organization_id AND d.number = c.primary_phone" : ""}
+           WHERE ac.audience_id = ?`,
           [id, scheduledStartAt.getTime(), program.audienceId],
         );
         if (copied === 0) throw new AudienceEmptyError(program.audienceId);
+        const [{ n: suppressed }] = dnc
+          ? await tx.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM execution_contacts WHERE execution_id = ? AND status = '${ExecutionContactStatus.SKIPPED}'`, [id])
+          : [{ n: 0 }];
         if (program.callingHours) {
           await tx.execute(
             `INSERT INTO execution_zone_groups (execution_id, zone_key, contacts) SELECT execution_id, zone_key, COUNT(*) FROM execution_contacts WHERE execution_id = ? GROUP BY execution_id, zone_key`,
@@ -139,8 +148,8 @@ export class ExecutionService {
           );
         }
         await tx.execute(
-          "UPDATE program_executions SET total_contacts = ?, contacts_pending = ?, sequence_no = sequence_no + 1 WHERE id = ?",
-          [copied, copied, id],
+          "UPDATE program_executions SET total_contacts = ?, contacts_pending = ?, contacts_skipped = ?, sequence_no = sequence_no + 1 WHERE id = ?",
+          [copied, copied - Number(suppressed), Number(suppressed), id],
         );
         await tx.execute("UPDATE programs SET status = ?, updated_at = ? WHERE id = ? AND status = ?", [
           ProgramStatus.ACTIVE,
@@ -148,7 +157,7 @@ export class ExecutionService {
           programId,
           ProgramStatus.DRAFT,
         ]);
-        await appendEvents(tx, id, [{ type: "execution.launched", data: { totalContacts: copied, status: execution.status } }], now);
+        await appendEvents(tx, id, [{ type: "execution.launched", data: { totalContacts: copied, skipped: Number(suppressed), status: execution.status } }], now);
         return this.publishAfterCommit(tx, id, "launched");
       });
     } catch (err) {

@@ -24,13 +24,18 @@ export const timeOfDaySchema = z.strictObject({ hour, minute }).describe("A wall
 export type TimeOfDay = z.output<typeof timeOfDaySchema>;
 
 const minutesOf = (t: TimeOfDay) => t.hour * 60 + t.minute;
+/** A window's order is judged only once both its times are valid (each bad time is reported on its own). */
+const validTime = (t: TimeOfDay) => Number.isInteger(t.hour) && t.hour >= 0 && t.hour <= 23 && Number.isInteger(t.minute) && t.minute >= 0 && t.minute <= 59;
 
 export const weekdayWindowSchema = z
   .strictObject({
     startAt: timeOfDaySchema.describe("When the window opens (inclusive)"),
     endAt: timeOfDaySchema.describe("When it closes (exclusive); after startAt on the same day"),
   })
-  .refine((w) => minutesOf(w.endAt) > minutesOf(w.startAt), { message: "must be after startAt (an overnight window is two windows)", path: ["endAt"] })
+  .refine((w) => !validTime(w.startAt) || !validTime(w.endAt) || minutesOf(w.endAt) > minutesOf(w.startAt), {
+    message: "must be after startAt (an overnight window is two windows)",
+    path: ["endAt"],
+  })
   .describe("A window on a weekday, in the organization's time zone");
 
 /** An instant as a client writes it: ISO-8601 with an offset (`Z` or ±hh:mm), normalised to UTC with milliseconds. */
@@ -46,7 +51,7 @@ export const advancedWindowSchema = z
     startAt: instantWithOffset.describe("When the window opens (inclusive), ISO-8601 with an offset"),
     endAt: instantWithOffset.describe("When it closes (exclusive), ISO-8601 with an offset; after startAt"),
   })
-  .refine((w) => Date.parse(w.endAt) > Date.parse(w.startAt), { message: "must be after startAt", path: ["endAt"] })
+  .refine((w) => Number.isNaN(Date.parse(w.endAt)) || Number.isNaN(Date.parse(w.startAt)) || Date.parse(w.endAt) > Date.parse(w.startAt), { message: "must be after startAt", path: ["endAt"] })
   .describe("A window between two instants (holidays, events)");
 
 const weekdayWindows = (day: Weekday) => z.array(weekdayWindowSchema, { error: "must be an array of windows" }).optional().describe(`Windows on ${day[0].toUpperCase()}${day.slice(1)}s`);
@@ -79,7 +84,10 @@ export const callingHoursSchema = z
       .optional()
       .describe("The callee's local weekdays calls may happen on (default: every day)"),
   })
-  .refine((h) => h.end > h.start, { message: "must be after start (no wrap past midnight)", path: ["end"] })
+  .refine((h) => !/^\d\d:\d\d$/.test(h.start) || !/^\d\d:\d\d$/.test(h.end) || h.start > "23:59" || h.end > "23:59" || h.end > h.start, {
+    message: "must be after start (no wrap past midnight)",
+    path: ["end"],
+  })
   .describe(
     "When each callee may be called, in their own local time: the time zones of their number (all of them, for a number with several); a number with no zone, or whose zones never share an open moment, uses the organization's zone",
   );
