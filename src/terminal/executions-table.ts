@@ -21,7 +21,7 @@ export function executionsTable(executions: Snapshot[], programNames: Map<string
   const rows = executions.map((e) => [
     e.id,
     programNames.get(e.programId) ?? e.programId,
-    e.status,
+    e.effectiveStatus ?? e.status,
     `${percentDone(e).toFixed(1)}%`,
     String(e.contactsCompleted),
     String(e.contactsFailed),

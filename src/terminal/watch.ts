@@ -16,7 +16,7 @@ const fmt = (n: number) => n.toLocaleString("en-US");
 export function progressLine(s: Snapshot, ratePerSecond: number | null): string {
   const rate = ratePerSecond === null ? "–" : ratePerSecond.toFixed(1);
   return (
-    `${s.status.padEnd(9)} ${percentDone(s).toFixed(1).padStart(5)}%  ` +
+    `${(s.effectiveStatus ?? s.status).padEnd(16)} ${percentDone(s).toFixed(1).padStart(5)}%  ` +
     `completed ${fmt(s.contactsCompleted)}  failed ${fmt(s.contactsFailed)}  skipped ${fmt(s.contactsSkipped)}  ` +
     `in progress ${fmt(s.contactsInProgress)}  pending ${fmt(s.contactsPending)}  of ${fmt(s.totalContacts)}  ` +
     `${rate} contacts/s`

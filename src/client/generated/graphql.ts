@@ -3,6 +3,27 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** What an execution is doing, finer than its status */
+export type EffectiveExecutionStatus =
+  /** cancelled */
+  | 'CANCELLED'
+  /** every contact reached a final status */
+  | 'COMPLETED'
+  /** paused by a person; resume it to go on */
+  | 'PAUSED_MANUAL'
+  /** paused because the carrier refused the account or caller ID (or no active DID is left); fix it, then resume */
+  | 'PAUSED_PROVIDER'
+  /** paused by an auto-pause rule (a node ran as many times as the rule allows); resume it, optionally with new rules */
+  | 'PAUSED_THRESHOLD'
+  /** running, inside one of its pause windows: no new call starts until the window closes */
+  | 'PAUSED_WINDOW'
+  /** placing calls */
+  | 'RUNNING'
+  /** waiting for its start time */
+  | 'SCHEDULED'
+  /** its stop time came */
+  | 'STOPPED';
+
 /** Where a contact stands in an execution */
 export type ExecutionContactStatus =
   /** answered by a person, or reached voicemail under a strategy that does not retry voicemail */
@@ -40,7 +61,7 @@ export type ProgramStatus =
   /** never launched */
   | 'DRAFT';
 
-export type LiveExecutionFragment = { id: string, programId: string, status: ExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number };
+export type LiveExecutionFragment = { id: string, programId: string, status: ExecutionStatus, effectiveStatus: EffectiveExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number };
 
 export type ClientSignInCheckQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -55,14 +76,14 @@ export type ClientExecutionsQueryVariables = Exact<{
 }>;
 
 
-export type ClientExecutionsQuery = { programExecutions: { data: Array<{ id: string, programId: string, status: ExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number }>, meta: { total: number, page: number, totalPages: number } } };
+export type ClientExecutionsQuery = { programExecutions: { data: Array<{ id: string, programId: string, status: ExecutionStatus, effectiveStatus: EffectiveExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number }>, meta: { total: number, page: number, totalPages: number } } };
 
 export type ClientExecutionQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ClientExecutionQuery = { programExecution: { id: string, programId: string, status: ExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number } | null };
+export type ClientExecutionQuery = { programExecution: { id: string, programId: string, status: ExecutionStatus, effectiveStatus: EffectiveExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number } | null };
 
 export type ClientProgramsQueryVariables = Exact<{
   page?: number | null | undefined;
@@ -102,40 +123,40 @@ export type ClientLaunchProgramMutationVariables = Exact<{
 }>;
 
 
-export type ClientLaunchProgramMutation = { launchProgram: { id: string, programId: string, status: ExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number } };
+export type ClientLaunchProgramMutation = { launchProgram: { id: string, programId: string, status: ExecutionStatus, effectiveStatus: EffectiveExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number } };
 
 export type ClientPauseExecutionMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ClientPauseExecutionMutation = { pauseExecution: { id: string, programId: string, status: ExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number } };
+export type ClientPauseExecutionMutation = { pauseExecution: { id: string, programId: string, status: ExecutionStatus, effectiveStatus: EffectiveExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number } };
 
 export type ClientResumeExecutionMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ClientResumeExecutionMutation = { resumeExecution: { id: string, programId: string, status: ExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number } };
+export type ClientResumeExecutionMutation = { resumeExecution: { id: string, programId: string, status: ExecutionStatus, effectiveStatus: EffectiveExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number } };
 
 export type ClientCancelExecutionMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ClientCancelExecutionMutation = { cancelExecution: { id: string, programId: string, status: ExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number } };
+export type ClientCancelExecutionMutation = { cancelExecution: { id: string, programId: string, status: ExecutionStatus, effectiveStatus: EffectiveExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number } };
 
 export type ClientExecutionProgressSubscriptionVariables = Exact<{
   executionId: string | number;
 }>;
 
 
-export type ClientExecutionProgressSubscription = { executionProgress: { id: string, programId: string, status: ExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number } };
+export type ClientExecutionProgressSubscription = { executionProgress: { id: string, programId: string, status: ExecutionStatus, effectiveStatus: EffectiveExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number } };
 
 export type ClientExecutionsChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ClientExecutionsChangedSubscription = { executionsChanged: { id: string, programId: string, status: ExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number } };
+export type ClientExecutionsChangedSubscription = { executionsChanged: { id: string, programId: string, status: ExecutionStatus, effectiveStatus: EffectiveExecutionStatus, totalContacts: number, contactsCompleted: number, contactsFailed: number, contactsPending: number, contactsInProgress: number, contactsSkipped: number, scheduledStartAt: string, scheduledStopAt: string | null, actualStartAt: string | null, actualEndAt: string | null, createdAt: string, updatedAt: string, sequence: number } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -160,6 +181,7 @@ export const LiveExecutionFragmentDoc = new TypedDocumentString(`
   id
   programId
   status
+  effectiveStatus
   totalContacts
   contactsCompleted
   contactsFailed
@@ -206,6 +228,7 @@ export const ClientExecutionsDocument = new TypedDocumentString(`
   id
   programId
   status
+  effectiveStatus
   totalContacts
   contactsCompleted
   contactsFailed
@@ -230,6 +253,7 @@ export const ClientExecutionDocument = new TypedDocumentString(`
   id
   programId
   status
+  effectiveStatus
   totalContacts
   contactsCompleted
   contactsFailed
@@ -328,6 +352,7 @@ export const ClientLaunchProgramDocument = new TypedDocumentString(`
   id
   programId
   status
+  effectiveStatus
   totalContacts
   contactsCompleted
   contactsFailed
@@ -352,6 +377,7 @@ export const ClientPauseExecutionDocument = new TypedDocumentString(`
   id
   programId
   status
+  effectiveStatus
   totalContacts
   contactsCompleted
   contactsFailed
@@ -376,6 +402,7 @@ export const ClientResumeExecutionDocument = new TypedDocumentString(`
   id
   programId
   status
+  effectiveStatus
   totalContacts
   contactsCompleted
   contactsFailed
@@ -400,6 +427,7 @@ export const ClientCancelExecutionDocument = new TypedDocumentString(`
   id
   programId
   status
+  effectiveStatus
   totalContacts
   contactsCompleted
   contactsFailed
@@ -424,6 +452,7 @@ export const ClientExecutionProgressDocument = new TypedDocumentString(`
   id
   programId
   status
+  effectiveStatus
   totalContacts
   contactsCompleted
   contactsFailed
@@ -448,6 +477,7 @@ export const ClientExecutionsChangedDocument = new TypedDocumentString(`
   id
   programId
   status
+  effectiveStatus
   totalContacts
   contactsCompleted
   contactsFailed
