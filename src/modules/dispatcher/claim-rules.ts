@@ -73,10 +73,19 @@ function judgedZones(hours: CallingHours, zoneKey: string, zones: string[], orgZ
   return z;
 }
 
+// Calling hours are whole minutes and zone offsets too: the open groups of an execution hold for a UTC minute.
+const openThisMinute = new Map<string, string[]>();
+
 export async function claimScope(r: Reader, groups: ZoneGroups, exec: ProgramExecution, orgZone: string, now: number): Promise<ClaimScope> {
   if (inPauseWindow(exec.pauseWindows, orgZone, now)) return "closed";
   const hours = exec.callingHours;
   if (!hours) return [""];
-  const open = (await groups.get(r, exec.id)).filter((g) => openNow(hours, judgedZones(hours, g.zoneKey, g.zones, orgZone, now), now)).map((g) => g.zoneKey);
+  const key = `${exec.id}|${orgZone}|${Math.floor(now / 60_000)}`;
+  let open = openThisMinute.get(key);
+  if (!open) {
+    open = (await groups.get(r, exec.id)).filter((g) => openNow(hours, judgedZones(hours, g.zoneKey, g.zones, orgZone, now), now)).map((g) => g.zoneKey);
+    if (openThisMinute.size > 1000) openThisMinute.clear();
+    openThisMinute.set(key, open);
+  }
   return open.length > 0 ? open : "closed";
 }
