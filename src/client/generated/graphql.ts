@@ -34,7 +34,7 @@ export type ExecutionContactStatus =
   | 'IN_PROGRESS'
   /** waiting to be called, retry queue included */
   | 'PENDING'
-  /** had no final outcome when the execution was cancelled or stopped */
+  /** had no final outcome when the execution was cancelled or stopped, or its number is on the do-not-call list (see skipReason) */
   | 'SKIPPED';
 
 /** The lifecycle status of an execution */

@@ -40,7 +40,7 @@ export const executionContactStatusDocs = enumDocs(ExecutionContactStatus, "Wher
   inProgress: "claimed by a dispatcher or in a call",
   completed: "answered by a person, or reached voicemail under a strategy that does not retry voicemail",
   failed: "its retried outcomes used up its attempts",
-  skipped: "had no final outcome when the execution was cancelled or stopped",
+  skipped: "had no final outcome when the execution was cancelled or stopped, or its number is on the do-not-call list (see skipReason)",
 });
 
 export enum EffectiveExecutionStatus {
