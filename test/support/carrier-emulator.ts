@@ -91,6 +91,8 @@ export interface CarrierEmulator {
   callsTo(number: string): CallLogEntry[];
   /** Every create request, in arrival order (full logs only). */
   creates(): CreateLogEntry[];
+  /** When each create request arrived (epoch ms; kept with counters-only logs too). */
+  createTimes(): readonly number[];
   /** Most create requests seen in any window of `windowMs` (all requests, or only those that placed a call). */
   maxCreatesInWindow(windowMs?: number, opts?: { placedOnly?: boolean }): number;
   stats(): EmulatorStats;
@@ -170,6 +172,7 @@ export async function startCarrierEmulator(options: CarrierEmulatorOptions): Pro
     call: (sid) => state.calls.get(sid)?.log,
     callsTo: (number) => [...state.calls.values()].filter((c) => c.to === number).map((c) => c.log),
     creates: () => [...state.creates],
+    createTimes: () => state.createTimes,
     maxCreatesInWindow(windowMs = 1000, opts = {}) {
       const times = opts.placedOnly ? state.creates.filter((e) => e.sid !== null).map((e) => e.atMs) : state.createTimes;
       return maxInWindow(times, windowMs);
