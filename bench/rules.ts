@@ -62,6 +62,7 @@ async function seed(app: App, organizationId: string, audienceId: string, size: 
     }
     await tx.execute("INSERT INTO audience_contacts (audience_id, contact_id, created_at) SELECT ?, id, ? FROM contacts WHERE organization_id = ?", [audienceId, now, organizationId]);
   });
+  console.log(`${zoneSets.size} zone sets, ${new Set(keys.flatMap((k) => k.zones)).size} time zones`);
   return zoneSets.size;
 }
 
