@@ -104,6 +104,25 @@ describeEachDb("webhook delivery", (target) => {
     expect((await api.ok("GET", `/webhooks/${w.id}`, 200)).enabled).toBe(true);
   });
 
+  it("a slow endpoint holds back only itself", async () => {
+    const slow = await receiver();
+    const fast = await receiver();
+    slow.answer = async () => {
+      await sleep(1500);
+      return 200;
+    };
+    const { organizationId } = await newOrg(app);
+    await app.services.webhooks.create(organizationId, { url: slow.url });
+    await app.services.webhooks.create(organizationId, { url: fast.url });
+    const started = Date.now();
+    const executionId = await run(app, organizationId, 6, 500);
+    const events = await eventsOf(app, [executionId]);
+    await waitFor("the fast endpoint has everything", async () => fast.accepted().length >= events.length);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(slow.requests.length).toBeLessThan(events.length / 2); // one at a time, 1.5 s each, in order
+    expect(byExecution(fast.accepted()).get(executionId)).toEqual(events.map((e) => e.position));
+  });
+
   it("each webhook gets only the event types it asked for, of its own organization, from its creation on", async () => {
     const finished = await receiver();
     const some = await receiver();

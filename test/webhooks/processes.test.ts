@@ -43,7 +43,7 @@ describeServerDb("webhook delivery from several processes [mariadb]", () => {
     const processes = [spawnDispatcher(db.url, env), spawnDispatcher(db.url, env)];
     await Promise.all(processes.map((p) => p.ready));
     const { organizationId } = await newOrg(app);
-    const webhooks = [];
+    const webhooks: Array<{ secret: string }> = [];
     for (const h of hooks) webhooks.push(await app.services.webhooks.create(organizationId, { url: h.url }));
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {

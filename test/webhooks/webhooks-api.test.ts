@@ -107,7 +107,7 @@ describeEachDb("webhooks as a resource", (target) => {
       method: "POST",
       headers: { "content-type": "application/json", "x-api-key": apiKey },
       body: JSON.stringify({ query: `{ webhooks { data { id secret } } }` }),
-    }).then((r) => r.json());
+    }).then((r) => r.json() as Promise<{ errors: Array<{ message: string }> }>);
     expect(asked.errors[0].message).toBe(`Cannot query field "secret" on type "Webhook".`);
     expect(JSON.stringify(asked)).not.toContain(created.secret);
 

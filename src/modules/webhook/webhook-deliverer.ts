@@ -118,7 +118,8 @@ export class WebhookDeliverer {
     if (found.length) await db.transaction((tx) => openCursors(tx, found));
     const room = this.maxInFlight - this.sending.size;
     if (room <= 0) return false;
-    const due = await db.read((r) => selectDue(r, now, room * 4));
+    const busy = [...this.perEndpoint].filter(([, n]) => n >= this.maxPerEndpoint).map(([id]) => id);
+    const due = await db.read((r) => selectDue(r, now, room * 4, busy));
     // Per-endpoint room, taken in due order: a busy endpoint's cursors wait without holding anyone else's back.
     const taken = new Map<string, number>();
     const pick = due.filter((d) => {

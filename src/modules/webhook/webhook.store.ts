@@ -74,16 +74,17 @@ export async function openCursors(tx: Tx, found: Array<{ webhookId: string; exec
 /**
  * Open cursors of enabled webhooks with something to do (an event after the cursor, or a finished execution to close
  * the cursor of), due now and not held by a live claim; soonest first. A plain read: claim() locks and re-checks.
+ * `busy` endpoints (no room left in this process) are left out, so their backlog never crowds out anyone else's.
  */
-export async function selectDue(r: Reader, now: number, limit: number): Promise<DueCursor[]> {
+export async function selectDue(r: Reader, now: number, limit: number, busy: string[] = []): Promise<DueCursor[]> {
   const rows = await r.query<Record<string, unknown>>(
     `SELECT c.webhook_id, c.execution_id, w.url, w.secret, w.events, w.created_at FROM webhook_cursors c
      JOIN webhooks w ON w.id = c.webhook_id JOIN program_executions e ON e.id = c.execution_id
      WHERE c.open = 1 AND c.next_attempt_at <= ? AND w.enabled = 1
        AND (e.event_position > c.delivered_position OR e.actual_end_at IS NOT NULL)
-       AND (c.claim_token IS NULL OR c.lease_expires_at < ${r.dialect.nowMs})
+       AND (c.claim_token IS NULL OR c.lease_expires_at < ${r.dialect.nowMs})${busy.length ? ` AND c.webhook_id NOT IN (${busy.map(() => "?").join(", ")})` : ""}
      ORDER BY c.next_attempt_at LIMIT ${Math.floor(limit)}`,
-    [now],
+    [now, ...busy],
   );
   return rows.map((row) => ({
     executionId: String(row.execution_id),
