@@ -7,6 +7,7 @@ import { ExecutionService } from "./modules/execution/execution.service";
 import { FlowService } from "./modules/flow/flow.service";
 import { OrganizationService } from "./modules/organization/organization.service";
 import { ProgramService } from "./modules/program/program.service";
+import { WebhookService } from "./modules/webhook/webhook.service";
 import type { ExecutionEventPublisher } from "./pubsub/execution-events";
 import type { Clock } from "./shared/clock";
 
@@ -20,6 +21,7 @@ export interface Services {
   flows: FlowService;
   programs: ProgramService;
   executions: ExecutionService;
+  webhooks: WebhookService;
 }
 
 export interface ServiceOptions {
@@ -38,5 +40,6 @@ export function createServices(db: Db, clock: Clock, events: ExecutionEventPubli
     flows: new FlowService(db, clock),
     programs: new ProgramService(db, clock, dids),
     executions: new ExecutionService(db, clock, events, options.carrier ? dids : null),
+    webhooks: new WebhookService(db, clock),
   };
 }

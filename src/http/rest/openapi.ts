@@ -39,6 +39,15 @@ import {
 } from "../../modules/rules/rules.schema";
 import { flowInputSchema, flowNodeInputSchema, flowNodeSchema, flowPageSchema, flowSchema } from "../../modules/flow/flow.schema";
 import { programInputSchema, programPageSchema, programSchema, programUpdateSchema } from "../../modules/program/program.schema";
+import {
+  webhookCreatedSchema,
+  webhookDeliveryPageSchema,
+  webhookDeliverySchema,
+  webhookInputSchema,
+  webhookPageSchema,
+  webhookPatchSchema,
+  webhookSchema,
+} from "../../modules/webhook/webhook.schema";
 import { retryStrategyInputSchema, retryStrategySchema } from "../../modules/program/retry-strategy.schema";
 import { doc } from "../../shared/docs";
 import { ERROR_TABLE } from "../../shared/errors";
@@ -90,6 +99,11 @@ const COMPONENTS = {
     DncNumber: dncEntrySchema,
     DncNumberPage: dncPageSchema,
     DncAddResult: dncAddResultSchema,
+    Webhook: webhookSchema,
+    CreatedWebhook: webhookCreatedSchema,
+    WebhookPage: webhookPageSchema,
+    WebhookDelivery: webhookDeliverySchema,
+    WebhookDeliveryPage: webhookDeliveryPageSchema,
   },
   input: {
     LaunchRequest: launchBodySchema,
@@ -115,6 +129,8 @@ const COMPONENTS = {
     CallingHoursInput: callingHoursSchema,
     AutoPauseRuleInput: autoPauseRuleSchema,
     DncAddRequest: dncAddSchema,
+    WebhookInput: webhookInputSchema,
+    WebhookUpdate: webhookPatchSchema,
   },
 } satisfies Record<"input" | "output", Record<string, z.ZodType>>;
 
@@ -127,6 +143,7 @@ const TAGS: Record<Tag | "Meta", string> = {
   DIDs: "Caller IDs: numbers the organization owns at its carrier, which programs rotate through",
   Organization: "The caller's organization and its settings",
   "Do-not-call": "Numbers that must never be called",
+  Webhooks: "Endpoints that receive execution events as they happen, signed, in order, at least once",
   Meta: "This document",
 };
 
