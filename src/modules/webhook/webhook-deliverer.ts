@@ -3,7 +3,7 @@ import { isConnectionError } from "../../db/db";
 import type { Clock } from "../../shared/clock";
 import type { Logger } from "../../shared/logger";
 import { webhookHeaders } from "./webhook-signature";
-import { Claimed, claimCursors, discoverCursors, openCursors, Outcome, recordAttempt, selectDue } from "./webhook.store";
+import { Claimed, claimCursors, discoverCursors, openCursors, Outcome, recordSends, selectDue, WireEvent } from "./webhook.store";
 
 export const DISABLE_AFTER_MS = 24 * 3_600_000;
 
@@ -24,8 +24,8 @@ export interface DelivererOptions {
   maxPerEndpoint?: number;
   /** An endpoint failing this long with no success is turned off (tests shorten it only through the clock). */
   disableAfterMs?: number;
-  /** Called after each recorded attempt (benches measure lag with it). */
-  onAttempt?: (c: Claimed, o: Outcome) => void;
+  /** Called after each recorded send (benches measure lag with it). */
+  onAttempt?: (event: WireEvent, o: Outcome) => void;
 }
 
 /** Cursors of finished executions are looked at this often; unfinished ones every pass. */
@@ -129,15 +129,16 @@ export class WebhookDeliverer {
       return true;
     }).slice(0, room);
     if (pick.length === 0 || this.stopping) return false;
+    const leaseUntil = Date.now() + this.leaseMs; // taken before the database stamps it: never later than its
     const claims = await db.transaction((tx) => claimCursors(tx, pick, now, this.leaseMs));
-    for (const c of claims) this.send(c);
+    for (const c of claims) this.send(c, leaseUntil);
     return claims.length > 0;
   }
 
-  private send(c: Claimed): void {
+  private send(c: Claimed, leaseUntil: number): void {
     const id = c.cursor.endpoint.id;
     this.perEndpoint.set(id, (this.perEndpoint.get(id) ?? 0) + 1);
-    const p = this.deliver(c)
+    const p = this.deliver(c, leaseUntil)
       .catch((err) => {
         if (!isConnectionError(err)) this.log.error({ err, webhookId: id }, "recording a webhook delivery failed");
       })
@@ -151,43 +152,55 @@ export class WebhookDeliverer {
     this.sending.add(p);
   }
 
-  private async deliver(c: Claimed): Promise<void> {
-    const outcome = await this.post(c);
+  /**
+   * Sends the claim's events one after another (in order), stopping at the first failure, and before a send that
+   * could outlast the lease (someone else may then take the cursor over), then records them.
+   */
+  private async deliver(c: Claimed, leaseUntil: number): Promise<void> {
+    const outcomes: Outcome[] = [];
+    for (const send of c.sends) {
+      if (outcomes.length > 0 && Date.now() + this.o.timeoutMs + 1000 > leaseUntil) break;
+      const outcome = await this.post(c, send.event);
+      outcomes.push(outcome);
+      if (outcome.retryAt !== null || this.stopping) break;
+    }
     const now = this.o.clock.now().getTime();
-    const disabled = await this.o.db.transaction((tx) => recordAttempt(tx, c, outcome, now, this.o.disableAfterMs ?? DISABLE_AFTER_MS));
-    if (disabled) this.log.warn({ webhookId: c.cursor.endpoint.id, error: outcome.error }, "webhook turned off: its deliveries failed for 24 h");
-    this.o.onAttempt?.(c, outcome);
+    const disabled = await this.o.db.transaction((tx) => recordSends(tx, c, outcomes, now, this.o.disableAfterMs ?? DISABLE_AFTER_MS));
+    const failed = outcomes[outcomes.length - 1];
+    if (disabled) this.log.warn({ webhookId: c.cursor.endpoint.id, error: failed.error }, "webhook turned off: its deliveries failed for 24 h");
+    outcomes.forEach((o, i) => this.o.onAttempt?.(c.sends[i].event, o));
   }
 
-  private async post(c: Claimed): Promise<Outcome> {
-    const body = JSON.stringify(c.event);
+  private async post(c: Claimed, event: WireEvent): Promise<Outcome> {
+    const body = JSON.stringify(event);
     const abort = new AbortController();
     this.aborts.add(abort);
     const timer = setTimeout(() => abort.abort(new Error(`no answer within ${this.o.timeoutMs} ms`)), this.o.timeoutMs);
     try {
       const res = await fetch(c.cursor.endpoint.url, {
         method: "POST",
-        headers: { "content-type": "application/json", "user-agent": "Voicecast-Webhooks", ...webhookHeaders(c.cursor.endpoint.secret, c.event.id, this.o.clock.now(), body) },
+        headers: { "content-type": "application/json", "user-agent": "Voicecast-Webhooks", ...webhookHeaders(c.cursor.endpoint.secret, event.id, this.o.clock.now(), body) },
         body,
         redirect: "manual",
         signal: abort.signal,
       });
       await res.body?.cancel().catch(() => undefined); // the answer's body is not read: free the socket
       if (res.status >= 200 && res.status < 300) return { responseStatus: res.status, error: null, retryAt: null };
-      return { responseStatus: res.status, error: `the endpoint answered ${res.status}`, retryAt: this.retryAt(c) };
+      return { responseStatus: res.status, error: `the endpoint answered ${res.status}`, retryAt: this.retryAt(c, event) };
     } catch (err) {
       if (this.stopping && abort.signal.aborted) return { responseStatus: null, error: "the deliverer stopped before the endpoint answered", retryAt: 0, stopped: true };
       const reason = abort.signal.aborted ? String((abort.signal.reason as Error)?.message ?? "timed out") : describe(err);
-      return { responseStatus: null, error: reason, retryAt: this.retryAt(c) };
+      return { responseStatus: null, error: reason, retryAt: this.retryAt(c, event) };
     } finally {
       clearTimeout(timer);
       this.aborts.delete(abort);
     }
   }
 
-  /** Exponential back-off from the attempts the head event has failed, with ±20 % jitter so endpoints coming back are not hit in lockstep. */
-  private retryAt(c: Claimed): number {
-    const base = Math.min(this.o.retryMs * 2 ** Math.min(c.attempt - 1, 30), this.o.maxRetryMs);
+  /** Exponential back-off from the attempts the event has failed, with ±20 % jitter so endpoints coming back are not hit in lockstep. */
+  private retryAt(c: Claimed, event: WireEvent): number {
+    const attempt = c.sends.find((x) => x.event === event)!.attempt;
+    const base = Math.min(this.o.retryMs * 2 ** Math.min(attempt - 1, 30), this.o.maxRetryMs);
     return this.o.clock.now().getTime() + Math.round(base * (0.8 + Math.random() * 0.4));
   }
 }

@@ -37,10 +37,10 @@ export interface WireEvent {
 
 export interface Claimed {
   cursor: DueCursor;
-  /** The delivery row's id, also the claim token. */
+  /** The claim token (the first delivery row's id). */
   token: string;
-  attempt: number;
-  event: WireEvent;
+  /** The events to send, in position order, each with its pending delivery row and attempt number. */
+  sends: Array<{ deliveryId: string; attempt: number; event: WireEvent }>;
 }
 
 /**
@@ -94,12 +94,15 @@ export async function selectDue(r: Reader, now: number, limit: number, busy: str
 
 const LOST = "the deliverer holding it stopped before it finished (lease expired)";
 
+/** Events one claim sends at most (one after another, in order): a busy execution is not one round trip per event. */
+export const CLAIM_BATCH = 100;
+
 /**
- * Claims due cursors (locked, skipping ones another transaction holds) and, for each, its head event: the first after
- * the cursor that the webhook wants. A cursor with no such event moves past what it has seen (closed when the
- * execution is finished). Each claim writes a pending delivery row whose id is the claim token.
+ * Claims due cursors (locked, skipping ones another transaction holds) and, for each, the next events the webhook
+ * wants after the cursor (up to `batch`). A cursor with no such event moves past what it has seen (closed when the
+ * execution is finished). Each event to send gets a pending delivery row; the first row's id is the claim token.
  */
-export async function claimCursors(tx: Tx, due: DueCursor[], now: number, leaseMs: number): Promise<Claimed[]> {
+export async function claimCursors(tx: Tx, due: DueCursor[], now: number, leaseMs: number, batch = CLAIM_BATCH): Promise<Claimed[]> {
   if (due.length === 0) return [];
   const locked = await tx.query<Record<string, unknown>>(
     `SELECT webhook_id, execution_id, delivered_position, attempts, claim_token FROM webhook_cursors
@@ -112,58 +115,64 @@ export async function claimCursors(tx: Tx, due: DueCursor[], now: number, leaseM
   for (const row of locked) {
     const cursor = byKey.get(`${row.webhook_id}/${row.execution_id}`)!;
     const from = toInt(row.delivered_position);
-    if (row.claim_token != null) await tx.execute(`UPDATE webhook_deliveries SET status = '${D.FAILED}', error = ? WHERE id = ? AND status = '${D.PENDING}'`, [LOST, row.claim_token]);
+    const key = [cursor.endpoint.id, cursor.executionId];
+    // A holder whose lease ran out left its sends pending: they end failed (one holder at a time, so all are its).
+    if (row.claim_token != null) {
+      await tx.execute(
+        `UPDATE webhook_deliveries SET status = '${D.FAILED}', error = ? WHERE webhook_id = ? AND status = '${D.PENDING}'
+         AND event_id IN (SELECT id FROM execution_events WHERE execution_id = ? AND position > ?)`,
+        [LOST, cursor.endpoint.id, cursor.executionId, from],
+      );
+    }
     const [exec] = await tx.query<Record<string, unknown>>("SELECT event_position, actual_end_at FROM program_executions WHERE id = ?", [cursor.executionId]);
     const last = toInt(exec.event_position);
     const types = cursor.endpoint.events;
-    const [head] = types.length
+    // A head that failed before is likely to fail again: retry it alone.
+    const take = toInt(row.attempts) > 0 ? 1 : Math.floor(batch);
+    const events = types.length
       ? await tx.query<Record<string, unknown>>(
           `SELECT id, position, sequence, type, occurred_at, data FROM execution_events
            WHERE execution_id = ? AND position > ? AND position <= ? AND type IN (${types.map(() => "?").join(", ")}) AND occurred_at >= ?
-           ORDER BY position LIMIT 1`,
+           ORDER BY position LIMIT ${take}`,
           [cursor.executionId, from, last, ...types, cursor.endpoint.createdAt],
         )
       : [];
-    const key = [cursor.endpoint.id, cursor.executionId];
-    if (!head) {
+    if (events.length === 0) {
       const close = exec.actual_end_at != null;
       await tx.execute("UPDATE webhook_cursors SET delivered_position = ?, attempts = 0, open = ?, claim_token = NULL, lease_expires_at = NULL WHERE webhook_id = ? AND execution_id = ?", [last, close ? 0 : 1, ...key]);
       continue;
     }
-    const position = toInt(head.position);
-    const token = randomUUID();
+    const head = toInt(events[0].position);
     // Events the webhook does not want are passed over; a new head starts its attempts from 1.
-    const attempts = position - 1 > from ? 0 : toInt(row.attempts);
+    const attempts = head - 1 > from ? 0 : toInt(row.attempts);
+    const sends = events.map((e, i) => ({
+      deliveryId: randomUUID(),
+      attempt: i === 0 ? attempts + 1 : 1,
+      event: {
+        id: String(e.id),
+        executionId: cursor.executionId,
+        position: toInt(e.position),
+        sequence: toInt(e.sequence),
+        type: String(e.type),
+        occurredAt: new Date(toInt(e.occurred_at)).toISOString(),
+        data: JSON.parse(String(e.data)),
+      },
+    }));
+    const token = sends[0].deliveryId;
     await tx.execute(
       `UPDATE webhook_cursors SET delivered_position = ?, attempts = ?, claim_token = ?, lease_expires_at = ${tx.dialect.nowMs} + ? WHERE webhook_id = ? AND execution_id = ?`,
-      [position - 1, attempts, token, leaseMs, ...key],
+      [head - 1, attempts, token, leaseMs, ...key],
     );
-    await tx.execute(`INSERT INTO webhook_deliveries (id, webhook_id, event_id, attempt, status, created_at) VALUES (?, ?, ?, ?, '${D.PENDING}', ?)`, [
-      token,
-      cursor.endpoint.id,
-      head.id,
-      attempts + 1,
-      now,
-    ]);
-    out.push({
-      cursor,
-      token,
-      attempt: attempts + 1,
-      event: {
-        id: String(head.id),
-        executionId: cursor.executionId,
-        position,
-        sequence: toInt(head.sequence),
-        type: String(head.type),
-        occurredAt: new Date(toInt(head.occurred_at)).toISOString(),
-        data: JSON.parse(String(head.data)),
-      },
-    });
+    await tx.execute(
+      `INSERT INTO webhook_deliveries (id, webhook_id, event_id, attempt, status, created_at) VALUES ${sends.map(() => `(?, ?, ?, ?, '${D.PENDING}', ?)`).join(", ")}`,
+      sends.flatMap((x) => [x.deliveryId, cursor.endpoint.id, x.event.id, x.attempt, now]),
+    );
+    out.push({ cursor, token, sends });
   }
   return out;
 }
 
-/** What one attempt came to. `retryAt` null: delivered; `stopped`: the process is stopping (not the endpoint's fault). */
+/** What one send came to. `retryAt` null: delivered; `stopped`: the process is stopping (not the endpoint's fault). */
 export interface Outcome {
   responseStatus: number | null;
   error: string | null;
@@ -172,37 +181,58 @@ export interface Outcome {
 }
 
 /**
- * Records one attempt and moves the cursor on (delivered) or schedules the next try, if the claim is still ours. An
- * endpoint whose deliveries have failed for `disableAfterMs` with no success is turned off with the reason.
- * Answers whether it was turned off.
+ * Records a claim's sends, if the claim is still ours: `outcomes` are those of its first sends in order (every one
+ * delivered but perhaps the last); sends never tried are dropped from the log. The cursor moves past what was
+ * delivered, and a failure schedules the next try of that event. An endpoint whose deliveries have failed for
+ * `disableAfterMs` with no success is turned off with the reason. Answers whether it was turned off.
  */
-export async function recordAttempt(tx: Tx, c: Claimed, o: Outcome, now: number, disableAfterMs: number): Promise<boolean> {
+export async function recordSends(tx: Tx, c: Claimed, outcomes: Outcome[], now: number, disableAfterMs: number): Promise<boolean> {
+  const [row] = await tx.query<Record<string, unknown>>(
+    `SELECT attempts FROM webhook_cursors WHERE webhook_id = ? AND execution_id = ? AND claim_token = ?${tx.dialect.lock()}`,
+    [c.cursor.endpoint.id, c.cursor.executionId, c.token],
+  );
+  if (!row) return false; // our lease ran out and someone else holds the cursor: they resend and log it
   const key = [c.cursor.endpoint.id, c.cursor.executionId, c.token];
-  const delivered = o.retryAt === null;
-  if (delivered) {
-    await tx.execute("UPDATE webhook_cursors SET delivered_position = ?, attempts = 0, next_attempt_at = 0, claim_token = NULL, lease_expires_at = NULL WHERE webhook_id = ? AND execution_id = ? AND claim_token = ?", [c.event.position, ...key]);
-  } else if (o.stopped) {
-    await tx.execute("UPDATE webhook_cursors SET claim_token = NULL, lease_expires_at = NULL WHERE webhook_id = ? AND execution_id = ? AND claim_token = ?", key);
-  } else {
-    await tx.execute("UPDATE webhook_cursors SET attempts = attempts + 1, next_attempt_at = ?, claim_token = NULL, lease_expires_at = NULL WHERE webhook_id = ? AND execution_id = ? AND claim_token = ?", [o.retryAt, ...key]);
+  const done = outcomes.filter((o) => o.retryAt === null).length;
+  const last = outcomes.length > done ? outcomes[outcomes.length - 1] : null;
+  const ids = (from: number, to: number) => c.sends.slice(from, to).map((x) => x.deliveryId);
+  const markList = (n: number) => Array(n).fill("?").join(", ");
+
+  if (done > 0) {
+    const delivered = ids(0, done);
+    await tx.execute(
+      `UPDATE webhook_deliveries SET status = '${D.DELIVERED}', response_status = CASE id ${delivered.map(() => "WHEN ? THEN ?").join(" ")} END, delivered_at = ? WHERE id IN (${markList(done)})`,
+      [...delivered.flatMap((id, i) => [id, outcomes[i].responseStatus]), now, ...delivered],
+    );
+    await tx.execute("UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL", [c.cursor.endpoint.id]);
   }
-  await tx.execute(`UPDATE webhook_deliveries SET status = ?, response_status = ?, error = ?, delivered_at = ? WHERE id = ?`, [
-    delivered ? D.DELIVERED : D.FAILED,
-    o.responseStatus,
-    o.error?.slice(0, 500) ?? null,
-    delivered ? now : null,
-    c.token,
-  ]);
-  const webhookId = c.cursor.endpoint.id;
-  if (delivered) {
-    await tx.execute("UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL", [webhookId]);
+  if (last) {
+    await tx.execute(`UPDATE webhook_deliveries SET status = '${D.FAILED}', response_status = ?, error = ? WHERE id = ?`, [last.responseStatus, last.error?.slice(0, 500) ?? null, c.sends[done].deliveryId]);
+  }
+  const untried = ids(outcomes.length, c.sends.length);
+  if (untried.length) await tx.execute(`DELETE FROM webhook_deliveries WHERE id IN (${markList(untried.length)})`, untried);
+
+  const position = done > 0 ? c.sends[done - 1].event.position : c.sends[0].event.position - 1;
+  if (!last || last.stopped) {
+    await tx.execute("UPDATE webhook_cursors SET delivered_position = ?, attempts = ?, next_attempt_at = 0, claim_token = NULL, lease_expires_at = NULL WHERE webhook_id = ? AND execution_id = ? AND claim_token = ?", [
+      position,
+      done > 0 ? 0 : toInt(row.attempts),
+      ...key,
+    ]);
     return false;
   }
-  if (o.stopped) return false;
+  // The failed event is the cursor's head now: its attempts count on from what it had (1 for a new head).
+  await tx.execute("UPDATE webhook_cursors SET delivered_position = ?, attempts = ?, next_attempt_at = ?, claim_token = NULL, lease_expires_at = NULL WHERE webhook_id = ? AND execution_id = ? AND claim_token = ?", [
+    position,
+    done > 0 ? 1 : toInt(row.attempts) + 1,
+    last.retryAt,
+    ...key,
+  ]);
+  const webhookId = c.cursor.endpoint.id;
   await tx.execute("UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL", [now, webhookId]);
   const [w] = await tx.query<Record<string, unknown>>("SELECT failing_since FROM webhooks WHERE id = ? AND enabled = 1", [webhookId]);
   if (!w || now - toInt(w.failing_since) < disableAfterMs) return false;
   const since = new Date(toInt(w.failing_since)).toISOString();
-  const reason = `Deliveries failed for ${Math.round(disableAfterMs / 3_600_000)} h with no success (since ${since}); last error: ${o.error ?? "unknown"}`.slice(0, 500);
+  const reason = `Deliveries failed for ${Math.round(disableAfterMs / 3_600_000)} h with no success (since ${since}); last error: ${last.error ?? "unknown"}`.slice(0, 500);
   return (await tx.execute("UPDATE webhooks SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND enabled = 1", [reason, now, webhookId])) > 0;
 }
