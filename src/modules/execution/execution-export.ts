@@ -1,3 +1,4 @@
+import { setImmediate as turn } from "node:timers/promises";
 import type { SelectQueryBuilder } from "typeorm";
 import type { z } from "zod";
 import type { Db, Reader } from "../../db/db";
@@ -68,6 +69,9 @@ export class ExecutionExports {
     const size = this.chunkSize;
     let last: T | null = null;
     for (;;) {
+      // A turn of the event loop per chunk: with SQLite (synchronous) and a socket that never pushes back, the loop
+      // would otherwise hold the process until the whole file is read, starving every other request.
+      if (last) await turn();
       const rows: T[] = await this.db.read((r) => after(query(r), last).limit(size).getMany());
       exportRowsRead(kind, rows.length);
       if (rows.length > 0) yield rows.map((row) => record.parse(row) as Record<string, unknown>);
