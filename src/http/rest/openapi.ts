@@ -2,6 +2,7 @@ import { z } from "zod";
 import { doc } from "../../shared/docs";
 import { ERROR_TABLE } from "../../shared/errors";
 import { EXPORT_MEDIA_TYPES } from "../../shared/export-format";
+import { errorSchema } from "./error.schema";
 import { COMPONENTS, TAGS } from "./openapi-components";
 import { type DownloadRoute, isDownload, type RestRoute } from "./route";
 import { ROUTES } from "./routes";
@@ -73,7 +74,11 @@ for (const status of [...new Set(Object.values(ERROR_TABLE).map((e) => e.http))]
     description: names.join(", "),
     ...(status === 405 ? { headers: { Allow: { schema: { type: "string" }, description: "The methods the path supports" } } } : {}),
     ...(status === 429 || status === 503 ? { headers: { "Retry-After": { schema: { type: "string" }, description: "Seconds to wait before retrying" } } } : {}),
-    content: { "application/json": { schema: { allOf: [ref("Error"), { type: "object", properties: { error: { type: "string", enum: names } } }] } } },
+    content: {
+      "application/json": {
+        schema: { allOf: [ref("Error"), { type: "object", properties: { error: { type: "string", enum: names, description: `${doc(errorSchema, "error")}: at ${status}, one of these` } } }] },
+      },
+    },
   };
 }
 
