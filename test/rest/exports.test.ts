@@ -1,6 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import type { ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import type { App } from "../../src/app";
+import type { Reader } from "../../src/db/db";
+import { getManyPlain } from "../../src/db/raw-rows";
+import { callsQuery, contactsQuery } from "../../src/modules/execution/execution.queries";
 import { metricsText } from "../../src/shared/metrics";
 import { parseCsv } from "../support/csv";
 import { createProgramFixture, phones } from "../support/fixtures";
@@ -136,6 +140,14 @@ describeEachDb("exports: CSV and NDJSON of an execution's contacts and calls", (
     const rows = parseCsv((await api.download(`/program-executions/${executionId}/calls/export?format=csv`)).text).slice(1);
     const reasons = new Set(rows.map((r) => r[CALL_COLUMNS.indexOf("failureReason")]));
     for (const text of AWKWARD) expect(reasons).toContain(text);
+  });
+
+  it("the exports' plain row mapping gives exactly TypeORM's entities, every column included", async () => {
+    for (const query of [(r: Reader) => contactsQuery(r, executionId, {}), (r: Reader) => callsQuery(r, executionId, {})] as Array<(r: Reader) => SelectQueryBuilder<ObjectLiteral>>) {
+      const viaTypeorm = await app.db.read((r) => query(r).getMany());
+      expect(viaTypeorm.length).toBeGreaterThan(10);
+      expect(await app.db.read((r) => getManyPlain(query(r)))).toStrictEqual(viaTypeorm);
+    }
   });
 
   it("an empty export: the header alone in CSV, nothing in NDJSON", async () => {

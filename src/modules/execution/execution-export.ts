@@ -1,7 +1,8 @@
 import { setImmediate as turn } from "node:timers/promises";
-import type { SelectQueryBuilder } from "typeorm";
+import type { ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import type { z } from "zod";
 import type { Db, Reader } from "../../db/db";
+import { getManyPlain } from "../../db/raw-rows";
 import type { ExportFormat } from "../../shared/export-format";
 import { exportRowsRead } from "../../shared/metrics";
 import { parseInput } from "../../shared/validation";
@@ -60,7 +61,7 @@ export class ExecutionExports {
     return { kind: "calls", format, columns: Object.keys(callAttemptExportSchema.shape), chunks: rows };
   }
 
-  private async *keyset<T extends object>(
+  private async *keyset<T extends ObjectLiteral>(
     kind: ExportKind,
     query: (r: Reader) => SelectQueryBuilder<T>,
     after: (qb: SelectQueryBuilder<T>, last: T | null) => SelectQueryBuilder<T>,
@@ -72,7 +73,7 @@ export class ExecutionExports {
       // A turn of the event loop per chunk: with SQLite (synchronous) and a socket that never pushes back, the loop
       // would otherwise hold the process until the whole file is read, starving every other request.
       if (last) await turn();
-      const rows: T[] = await this.db.read((r) => after(query(r), last).limit(size).getMany());
+      const rows: T[] = await this.db.read((r) => getManyPlain(after(query(r), last).limit(size)));
       exportRowsRead(kind, rows.length);
       if (rows.length > 0) yield rows.map((row) => record.parse(row) as Record<string, unknown>);
       if (rows.length < size) return;
