@@ -170,7 +170,7 @@ describeEachDb("exports: CSV and NDJSON of an execution's contacts and calls", (
     expectError(await api.get(`/program-executions/${executionId}/calls/export`, { apiKey: null }), 401, "UnauthorizedError");
   });
 
-  it("a client that goes away stops the export: no chunk is read after it leaves", async () => {
+  it("a client that goes away stops the export: no chunk is read after it leaves; HEAD reads none", async () => {
     const { organizationId, apiKey } = await newOrg(app);
     const fx = await createProgramFixture(app, organizationId, { phones: phones(2000, undefined, 100_000) });
     const id = (await app.services.executions.launch(organizationId, fx.programId)).id;
@@ -188,6 +188,13 @@ describeEachDb("exports: CSV and NDJSON of an execution's contacts and calls", (
     expect(await rowsRead()).toBe(settled);
     expect(settled - before).toBeGreaterThan(0);
     expect(settled - before).toBeLessThan(2000);
+
+    // HEAD answers the download's headers and reads nothing.
+    const head = await fetch(`${api.baseUrl}/program-executions/${id}/contacts/export?format=csv`, { method: "HEAD", headers: { "x-api-key": apiKey } });
+    expect([head.status, head.headers.get("content-type"), await head.text()]).toEqual([200, "text/csv; charset=utf-8", ""]);
+    expect(head.headers.get("content-disposition")).toBe(`attachment; filename="execution-${id}-contacts.csv"`);
+    await sleep(200);
+    expect(await rowsRead()).toBe(settled);
     app.services.exports.chunkSize = 1000;
   });
 });
