@@ -8,6 +8,7 @@ import { ExecutionService } from "./modules/execution/execution.service";
 import { FlowService } from "./modules/flow/flow.service";
 import { OrganizationService } from "./modules/organization/organization.service";
 import { ProgramService } from "./modules/program/program.service";
+import { WebhookService } from "./modules/webhook/webhook.service";
 import type { ExecutionEventPublisher } from "./pubsub/execution-events";
 import type { Clock } from "./shared/clock";
 
@@ -23,6 +24,7 @@ export interface Services {
   executions: ExecutionService;
   /** CSV/NDJSON exports of an execution's contacts and call attempts. */
   exports: ExecutionExports;
+  webhooks: WebhookService;
 }
 
 export interface ServiceOptions {
@@ -43,5 +45,6 @@ export function createServices(db: Db, clock: Clock, events: ExecutionEventPubli
     programs: new ProgramService(db, clock, dids),
     executions,
     exports: new ExecutionExports(db, executions),
+    webhooks: new WebhookService(db, clock),
   };
 }

@@ -42,6 +42,15 @@ import {
 import { flowInputSchema, flowNodeInputSchema, flowNodeSchema, flowPageSchema, flowSchema } from "../../modules/flow/flow.schema";
 import { programInputSchema, programPageSchema, programSchema, programUpdateSchema } from "../../modules/program/program.schema";
 import { retryStrategyInputSchema, retryStrategySchema } from "../../modules/program/retry-strategy.schema";
+import {
+  webhookCreatedSchema,
+  webhookDeliveryPageSchema,
+  webhookDeliverySchema,
+  webhookInputSchema,
+  webhookPageSchema,
+  webhookPatchSchema,
+  webhookSchema,
+} from "../../modules/webhook/webhook.schema";
 import { pageMetaSchema } from "../../shared/page.schema";
 import { errorSchema } from "./error.schema";
 import type { Tag } from "./route";
@@ -86,6 +95,11 @@ export const COMPONENTS = {
     DncNumber: dncEntrySchema,
     DncNumberPage: dncPageSchema,
     DncAddResult: dncAddResultSchema,
+    Webhook: webhookSchema,
+    CreatedWebhook: webhookCreatedSchema,
+    WebhookPage: webhookPageSchema,
+    WebhookDelivery: webhookDeliverySchema,
+    WebhookDeliveryPage: webhookDeliveryPageSchema,
   },
   input: {
     LaunchRequest: launchBodySchema,
@@ -111,6 +125,8 @@ export const COMPONENTS = {
     CallingHoursInput: callingHoursSchema,
     AutoPauseRuleInput: autoPauseRuleSchema,
     DncAddRequest: dncAddSchema,
+    WebhookInput: webhookInputSchema,
+    WebhookUpdate: webhookPatchSchema,
   },
 } satisfies Record<"input" | "output", Record<string, z.ZodType>>;
 
@@ -123,5 +139,6 @@ export const TAGS: Record<Tag | "Meta", string> = {
   DIDs: "Caller IDs: numbers the organization owns at its carrier, which programs rotate through",
   Organization: "The caller's organization and its settings",
   "Do-not-call": "Numbers that must never be called",
+  Webhooks: "Endpoints that receive execution events as they happen, signed, in order, at least once",
   Meta: "This document",
 };

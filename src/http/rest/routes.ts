@@ -6,7 +6,8 @@ import { organizationRoutes } from "../../modules/organization/organization.rout
 import { executionRoutes } from "../../modules/execution/execution.routes";
 import { flowRoutes } from "../../modules/flow/flow.routes";
 import { programRoutes } from "../../modules/program/program.routes";
+import { webhookRoutes } from "../../modules/webhook/webhook.routes";
 import type { RestRoute } from "./route";
 
 /** Every route of the gateway, in the order the OpenAPI document lists them. */
-export const ROUTES: RestRoute[] = [...executionRoutes, ...programRoutes, ...flowRoutes, ...contactRoutes, ...audienceRoutes, ...didRoutes, ...organizationRoutes, ...dncRoutes];
+export const ROUTES: RestRoute[] = [...executionRoutes, ...programRoutes, ...flowRoutes, ...contactRoutes, ...audienceRoutes, ...didRoutes, ...organizationRoutes, ...dncRoutes, ...webhookRoutes];
