@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { connect } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import type { App } from "../../src/app";
 import type { Reader } from "../../src/db/db";
 import { getManyPlain } from "../../src/db/raw-rows";
+import { CALL_ORDER_INDEX } from "../../src/modules/execution/execution.entity";
 import { callsQuery, contactsQuery } from "../../src/modules/execution/execution.queries";
 import { metricsText } from "../../src/shared/metrics";
 import { parseCsv } from "../support/csv";
@@ -143,10 +146,14 @@ describeEachDb("exports: CSV and NDJSON of an execution's contacts and calls", (
   });
 
   it("the exports' plain row mapping gives exactly TypeORM's entities, every column included", async () => {
-    for (const query of [(r: Reader) => contactsQuery(r, executionId, {}), (r: Reader) => callsQuery(r, executionId, {})] as Array<(r: Reader) => SelectQueryBuilder<ObjectLiteral>>) {
+    const queries: Array<[(r: Reader) => SelectQueryBuilder<ObjectLiteral>, string | undefined]> = [
+      [(r) => contactsQuery(r, executionId, {}), undefined],
+      [(r) => callsQuery(r, executionId, {}), CALL_ORDER_INDEX],
+    ];
+    for (const [query, forceIndex] of queries) {
       const viaTypeorm = await app.db.read((r) => query(r).getMany());
       expect(viaTypeorm.length).toBeGreaterThan(10);
-      expect(await app.db.read((r) => getManyPlain(query(r)))).toStrictEqual(viaTypeorm);
+      expect(await app.db.read((r) => getManyPlain(r, query(r), { forceIndex }))).toStrictEqual(viaTypeorm);
     }
   });
 
@@ -197,10 +204,44 @@ describeEachDb("exports: CSV and NDJSON of an execution's contacts and calls", (
     expect(await rowsRead()).toBe(settled);
     app.services.exports.chunkSize = 1000;
   });
+
+  it("a client that stops reading holds the export back (backpressure), and leaving then ends it", async () => {
+    const { organizationId, apiKey } = await newOrg(app);
+    const fx = await createProgramFixture(app, organizationId, { phones: phones(1, undefined, 300_000) });
+    const id = (await app.services.executions.launch(organizationId, fx.programId)).id;
+    // 40,000 attempts of some 450 bytes each in NDJSON: about 18 MB, several times what the socket buffers hold.
+    const total = 40_000;
+    const long = "x".repeat(60);
+    await app.db.transaction(async (tx) => {
+      const series = tx.dialect.series(total);
+      await tx.execute(
+        `${series.with} INSERT INTO call_attempts (id, execution_id, contact_id, attempt_number, outcome, failure_reason, started_at, ended_at, duration_ms, from_number, provider_call_id)
+         SELECT ${tx.dialect.uuid}, ?, ?, seq, 'failed', ?, 1000000 + seq, 1000500 + seq, 500, '+14155550100', ? FROM ${series.from}`,
+        [id, fx.contactIds[0], long, long],
+      );
+    });
+    app.services.exports.chunkSize = 100;
+    const before = await rowsRead("calls");
+    const socket = connect(app.port!, "127.0.0.1");
+    await once(socket, "connect");
+    // No reader: the socket stays paused, so once its buffers are full the server must stop reading rows.
+    socket.write(`GET /api/program-executions/${id}/calls/export?format=ndjson HTTP/1.1\r\nHost: localhost\r\nx-api-key: ${apiKey}\r\n\r\n`);
+    let settled = -1;
+    for (let now = await rowsRead("calls"); now !== settled; now = await rowsRead("calls")) {
+      settled = now;
+      await sleep(500);
+    }
+    expect(settled - before).toBeGreaterThan(0);
+    expect(settled - before).toBeLessThan(total / 2);
+    socket.destroy();
+    await sleep(500);
+    expect(await rowsRead("calls")).toBe(settled);
+    app.services.exports.chunkSize = 1000;
+  });
 });
 
-/** Rows read by contact exports in this process so far (the export's own counter). */
-async function rowsRead(): Promise<number> {
-  const m = /^voicecast_export_rows_total\{export="contacts"\} (\d+)$/m.exec(await metricsText());
+/** Rows read by exports of this kind in this process so far (the export's own counter). */
+async function rowsRead(kind: "contacts" | "calls" = "contacts"): Promise<number> {
+  const m = new RegExp(`^voicecast_export_rows_total\\{export="${kind}"\\} (\\d+)$`, "m").exec(await metricsText());
   return m ? Number(m[1]) : 0;
 }
