@@ -3,6 +3,7 @@ import { AudienceService } from "./modules/audience/audience.service";
 import { ContactService } from "./modules/contact/contact.service";
 import { DidService } from "./modules/did/did.service";
 import { DncService } from "./modules/dnc/dnc.service";
+import { ExecutionExports } from "./modules/execution/execution-export";
 import { ExecutionService } from "./modules/execution/execution.service";
 import { FlowService } from "./modules/flow/flow.service";
 import { OrganizationService } from "./modules/organization/organization.service";
@@ -21,6 +22,8 @@ export interface Services {
   flows: FlowService;
   programs: ProgramService;
   executions: ExecutionService;
+  /** CSV/NDJSON exports of an execution's contacts and call attempts. */
+  exports: ExecutionExports;
   webhooks: WebhookService;
 }
 
@@ -31,6 +34,7 @@ export interface ServiceOptions {
 
 export function createServices(db: Db, clock: Clock, events: ExecutionEventPublisher, options: ServiceOptions = { carrier: false }): Services {
   const dids = new DidService(db, clock);
+  const executions = new ExecutionService(db, clock, events, options.carrier ? dids : null);
   return {
     organizations: new OrganizationService(db, clock),
     contacts: new ContactService(db, clock),
@@ -39,7 +43,8 @@ export function createServices(db: Db, clock: Clock, events: ExecutionEventPubli
     audiences: new AudienceService(db, clock),
     flows: new FlowService(db, clock),
     programs: new ProgramService(db, clock, dids),
-    executions: new ExecutionService(db, clock, events, options.carrier ? dids : null),
+    executions,
+    exports: new ExecutionExports(db, executions),
     webhooks: new WebhookService(db, clock),
   };
 }

@@ -92,7 +92,7 @@ describe("OpenAPI document", () => {
     expect(missing).toEqual([]);
   });
 
-  it("describes every schema and every property of every schema, nested ones included", () => {
+  it("describes every schema and every property of every schema, nested and inline ones included", () => {
     const missing: string[] = [];
     const described = (s: Json): boolean => Boolean(s.description) || (s.$ref && Boolean(schemas[s.$ref.split("/").pop()].description));
     const walk = (s: Json, at: string): void => {
@@ -108,6 +108,38 @@ describe("OpenAPI document", () => {
     for (const [name, s] of Object.entries(schemas)) {
       if (!s.description) missing.push(name);
       walk(s, name);
+    }
+    // Schemas written inline, outside the components: parameters', request bodies', responses' (error ones included).
+    const inline = (content: Json, at: string) => {
+      for (const [media, m] of Object.entries<Json>(content ?? {})) walk(m.schema, `${at} ${media}`);
+    };
+    for (const [path, item] of Object.entries<Json>(doc.paths)) {
+      for (const [method, op] of Object.entries<Json>(item)) {
+        const at = `${method.toUpperCase()} ${path}`;
+        for (const p of op.parameters ?? []) walk(p.schema, `${at} parameter ${p.name}`);
+        inline(op.requestBody?.content, `${at} request body`);
+        for (const [status, res] of Object.entries<Json>(op.responses)) {
+          inline(res.content, `${at} ${status}`);
+          for (const [name, h] of Object.entries<Json>(res.headers ?? {})) if (!h.description) missing.push(`${at} ${status} header ${name}`);
+        }
+      }
+    }
+    for (const [name, res] of Object.entries<Json>(doc.components.responses)) {
+      inline(res.content, `response ${name}`);
+      for (const [header, h] of Object.entries<Json>(res.headers ?? {})) if (!h.description) missing.push(`response ${name} header ${header}`);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it("describes each file a download answers with, naming the record its rows hold", () => {
+    const missing: string[] = [];
+    for (const [path, item] of Object.entries<Json>(doc.paths)) {
+      for (const [method, op] of Object.entries<Json>(item)) {
+        for (const [media, m] of Object.entries<Json>(op.responses["200"]?.content ?? {})) {
+          if (media === "application/json") continue;
+          if (!m.schema?.description) missing.push(`${method.toUpperCase()} ${path} ${media}`);
+        }
+      }
     }
     expect(missing).toEqual([]);
   });

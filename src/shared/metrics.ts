@@ -112,6 +112,13 @@ new Gauge({
   },
 });
 
+const exportRows = new Counter({
+  name: "voicecast_export_rows_total",
+  help: "Rows read from the database for CSV/NDJSON exports, by export (contacts, calls)",
+  labelNames: ["export"],
+  registers: [registry],
+});
+
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
 export function httpRequestObserved(method: string, route: string, status: number, seconds: number): void {
@@ -143,6 +150,10 @@ export function leaseReclaimed(n: number): void {
 export function eventPublished(kind: string, lagMs: number): void {
   published.inc({ kind });
   publishLag.observe(Math.max(0, lagMs) / 1000);
+}
+
+export function exportRowsRead(kind: string, n: number): void {
+  if (n > 0) exportRows.inc({ export: kind }, n);
 }
 
 export function executionFinished(status: string): void {

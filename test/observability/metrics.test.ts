@@ -56,6 +56,7 @@ describeEachDb("metrics: /metrics in Prometheus text, moving with a run", (targe
       voicecast_events_published_total: "counter",
       voicecast_event_publish_lag_seconds: "histogram",
       voicecast_executions_finished_total: "counter",
+      voicecast_export_rows_total: "counter",
       voicecast_subscriptions_open: "gauge",
       voicecast_executions: "gauge",
     });

@@ -148,6 +148,9 @@ describeEachDb("REST gateway: every operation's real responses match the OpenAPI
     const calls = await api.ok("GET", `/program-executions/${executionId}/calls?contactId=${contactIds[0]}`, 200);
     expect(calls.data).toHaveLength(1);
     expect(calls.data[0]).toMatchObject({ attemptNumber: 1, outcome: "completed", flowOutcome: "completed", durationMs: 2000, path: ["dial", "bye"], variables: { answeredBy: "human" } });
+    // Downloads: the files' media types and headers are checked against the document by ./support.
+    expect((await api.download(`/program-executions/${executionId}/contacts/export?format=csv`)).text.split("\r\n")).toHaveLength(4);
+    expect((await api.download(`/program-executions/${executionId}/calls/export?format=ndjson&contactId=${contactIds[0]}`)).text.split("\n")).toHaveLength(2);
     await expectExecutionTrue(app, await api.ok("PATCH", `/program-executions/${executionId}/pause`, 200));
     await expectExecutionTrue(app, await api.ok("PATCH", `/program-executions/${executionId}/resume`, 200));
     await expectExecutionTrue(app, await api.ok("DELETE", `/program-executions/${executionId}`, 200));

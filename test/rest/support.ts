@@ -116,6 +116,23 @@ export class Rest {
     return out;
   }
 
+  /**
+   * A download that must succeed (CSV, NDJSON): its Content-Type one the document lists for the operation's 200, a
+   * Content-Disposition attachment with a file name. Answers the body as text.
+   */
+  async download(path: string): Promise<{ text: string; headers: Headers }> {
+    const res = await fetch(`${this.baseUrl}${path}`, { headers: this.apiKey ? { "x-api-key": this.apiKey } : {} });
+    const text = await res.text();
+    expect(res.status, `GET ${path}: ${text.slice(0, 500)}`).toBe(200);
+    const template = templateOf(new URL(`${this.baseUrl}${path}`).pathname);
+    const documented = template ? doc.paths[template].get?.responses["200"] : undefined;
+    expect(documented?.content, `GET ${path} is not a documented download`).toBeDefined();
+    expect(Object.keys(documented.content)).toContain(res.headers.get("content-type"));
+    expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="[\w.-]+"$/);
+    seen.add(`GET ${template} 200`);
+    return { text, headers: res.headers };
+  }
+
   get = (path: string, opts?: RequestOptions) => this.request("GET", path, opts);
   post = (path: string, body?: unknown, opts?: RequestOptions) => this.request("POST", path, { ...opts, body });
   put = (path: string, body?: unknown, opts?: RequestOptions) => this.request("PUT", path, { ...opts, body });

@@ -1,59 +1,10 @@
 import { z } from "zod";
-import { audienceInputSchema, audiencePageSchema, audiencePatchSchema, audienceSchema, contactIdsBodySchema } from "../../modules/audience/audience.schema";
-import {
-  contactInputSchema,
-  contactPageSchema,
-  contactPatchSchema,
-  contactSchema,
-  contactUpsertResultSchema,
-  contactUpsertSchema,
-} from "../../modules/contact/contact.schema";
-import {
-  callAttemptPageSchema,
-  callAttemptSchema,
-  executionContactPageSchema,
-  executionContactSchema,
-  executionPageSchema,
-  executionSchema,
-  launchBodySchema,
-  launchResultSchema,
-  resumeInputSchema,
-} from "../../modules/execution/execution.schema";
-import { didInputSchema, didPageSchema, didPatchSchema, didSchema } from "../../modules/did/did.schema";
-import { dncAddResultSchema, dncAddSchema, dncEntrySchema, dncPageSchema } from "../../modules/dnc/dnc.schema";
-import { organizationPatchSchema, organizationSchema } from "../../modules/organization/organization.schema";
-import { programPreviewSchema } from "../../modules/program/program-preview";
-import {
-  advancedWindowOut,
-  advancedWindowSchema,
-  autoPauseRuleOutput,
-  autoPauseRuleSchema,
-  callingHoursOutput,
-  callingHoursSchema,
-  pauseWindowsOutput,
-  pauseWindowsSchema,
-  timeOfDayOut,
-  timeOfDaySchema,
-  weekdayWindowOut,
-  weekdayWindowSchema,
-} from "../../modules/rules/rules.schema";
-import { flowInputSchema, flowNodeInputSchema, flowNodeSchema, flowPageSchema, flowSchema } from "../../modules/flow/flow.schema";
-import { programInputSchema, programPageSchema, programSchema, programUpdateSchema } from "../../modules/program/program.schema";
-import {
-  webhookCreatedSchema,
-  webhookDeliveryPageSchema,
-  webhookDeliverySchema,
-  webhookInputSchema,
-  webhookPageSchema,
-  webhookPatchSchema,
-  webhookSchema,
-} from "../../modules/webhook/webhook.schema";
-import { retryStrategyInputSchema, retryStrategySchema } from "../../modules/program/retry-strategy.schema";
 import { doc } from "../../shared/docs";
 import { ERROR_TABLE } from "../../shared/errors";
-import { pageMetaSchema } from "../../shared/page.schema";
+import { EXPORT_MEDIA_TYPES } from "../../shared/export-format";
 import { errorSchema } from "./error.schema";
-import type { RestRoute, Tag } from "./route";
+import { COMPONENTS, TAGS } from "./openapi-components";
+import { type DownloadRoute, isDownload, type RestRoute } from "./route";
 import { ROUTES } from "./routes";
 
 // The OpenAPI 3.1 document of the REST gateway, served at GET /api/openapi.json, generated from the zod schemas the
@@ -62,90 +13,6 @@ import { ROUTES } from "./routes";
 // table toRestError maps with.
 
 type Json = Record<string, unknown>;
-
-/** Named schemas, as the API writes them (output) and as clients send them (input). A route's schemas must be here. */
-const COMPONENTS = {
-  output: {
-    Error: errorSchema,
-    PageMeta: pageMetaSchema,
-    ProgramExecution: executionSchema,
-    ProgramExecutionPage: executionPageSchema,
-    ExecutionContact: executionContactSchema,
-    ExecutionContactPage: executionContactPageSchema,
-    CallAttempt: callAttemptSchema,
-    CallAttemptPage: callAttemptPageSchema,
-    LaunchResponse: launchResultSchema,
-    RetryStrategy: retryStrategySchema,
-    Program: programSchema,
-    ProgramPage: programPageSchema,
-    FlowNode: flowNodeSchema,
-    Flow: flowSchema,
-    FlowPage: flowPageSchema,
-    Contact: contactSchema,
-    ContactPage: contactPageSchema,
-    ContactUpsertResponse: contactUpsertResultSchema,
-    Audience: audienceSchema,
-    AudiencePage: audiencePageSchema,
-    Did: didSchema,
-    DidPage: didPageSchema,
-    Organization: organizationSchema,
-    ProgramPreview: programPreviewSchema,
-    PauseWindows: pauseWindowsOutput,
-    WeekdayWindow: weekdayWindowOut,
-    TimeOfDay: timeOfDayOut,
-    AdvancedWindow: advancedWindowOut,
-    CallingHours: callingHoursOutput,
-    AutoPauseRule: autoPauseRuleOutput,
-    DncNumber: dncEntrySchema,
-    DncNumberPage: dncPageSchema,
-    DncAddResult: dncAddResultSchema,
-    Webhook: webhookSchema,
-    CreatedWebhook: webhookCreatedSchema,
-    WebhookPage: webhookPageSchema,
-    WebhookDelivery: webhookDeliverySchema,
-    WebhookDeliveryPage: webhookDeliveryPageSchema,
-  },
-  input: {
-    LaunchRequest: launchBodySchema,
-    RetryStrategyInput: retryStrategyInputSchema,
-    ProgramInput: programInputSchema,
-    ProgramUpdate: programUpdateSchema,
-    FlowNodeInput: flowNodeInputSchema,
-    FlowInput: flowInputSchema,
-    ContactInput: contactInputSchema,
-    ContactUpdate: contactPatchSchema,
-    ContactUpsertRequest: contactUpsertSchema,
-    AudienceInput: audienceInputSchema,
-    AudienceUpdate: audiencePatchSchema,
-    ContactIds: contactIdsBodySchema,
-    DidInput: didInputSchema,
-    DidUpdate: didPatchSchema,
-    OrganizationUpdate: organizationPatchSchema,
-    ResumeRequest: resumeInputSchema,
-    PauseWindowsInput: pauseWindowsSchema,
-    WeekdayWindowInput: weekdayWindowSchema,
-    TimeOfDayInput: timeOfDaySchema,
-    AdvancedWindowInput: advancedWindowSchema,
-    CallingHoursInput: callingHoursSchema,
-    AutoPauseRuleInput: autoPauseRuleSchema,
-    DncAddRequest: dncAddSchema,
-    WebhookInput: webhookInputSchema,
-    WebhookUpdate: webhookPatchSchema,
-  },
-} satisfies Record<"input" | "output", Record<string, z.ZodType>>;
-
-const TAGS: Record<Tag | "Meta", string> = {
-  Executions: "Launch programs, follow and steer their executions, review their contacts and calls",
-  Programs: "An audience, a call flow, a retry strategy and a schedule",
-  Flows: "Call flows: what happens on each call",
-  Contacts: "The people to call",
-  Audiences: "Lists of contacts that programs call",
-  DIDs: "Caller IDs: numbers the organization owns at its carrier, which programs rotate through",
-  Organization: "The caller's organization and its settings",
-  "Do-not-call": "Numbers that must never be called",
-  Webhooks: "Endpoints that receive execution events as they happen, signed, in order, at least once",
-  Meta: "This document",
-};
 
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 
@@ -207,7 +74,11 @@ for (const status of [...new Set(Object.values(ERROR_TABLE).map((e) => e.http))]
     description: names.join(", "),
     ...(status === 405 ? { headers: { Allow: { schema: { type: "string" }, description: "The methods the path supports" } } } : {}),
     ...(status === 429 || status === 503 ? { headers: { "Retry-After": { schema: { type: "string" }, description: "Seconds to wait before retrying" } } } : {}),
-    content: { "application/json": { schema: { allOf: [ref("Error"), { type: "object", properties: { error: { type: "string", enum: names } } }] } } },
+    content: {
+      "application/json": {
+        schema: { allOf: [ref("Error"), { type: "object", properties: { error: { type: "string", enum: names, description: `${doc(errorSchema, "error")}: at ${status}, one of these` } } }] },
+      },
+    },
   };
 }
 
@@ -235,9 +106,28 @@ function parameters(r: RestRoute): Json[] {
   return out;
 }
 
+/** A download's success: the file in each format, its columns and lines the record's fields. */
+function downloadResponse(r: DownloadRoute): Json {
+  const { description, record } = r.download;
+  const name = (named(output.names, record, `${r.operationId}'s record`).$ref as string).split("/").pop();
+  const columns = Object.keys(record.shape).join(", ");
+  return {
+    description: `${description}: CSV (format=csv) or NDJSON (format=ndjson)`,
+    headers: { "Content-Disposition": { schema: { type: "string" }, description: "attachment, with the file's name (`<what>.csv` or `<what>.ndjson`)" } },
+    content: {
+      [EXPORT_MEDIA_TYPES.csv]: {
+        schema: { type: "string", description: `A header row (${columns}), then one row per ${name}: RFC 4180 quoting, CRLF line ends, UTF-8; an empty field is null` },
+      },
+      [EXPORT_MEDIA_TYPES.ndjson]: { schema: { type: "string", description: `One ${name} per line, as a JSON object with the fields ${columns}` } },
+    },
+  };
+}
+
 function operation(r: RestRoute): Json {
   const responses: Json = {
-    [r.status]: { description: doc(r.response), content: { "application/json": { schema: named(output.names, r.response, `${r.operationId}'s response`) } } },
+    [r.status]: isDownload(r)
+      ? downloadResponse(r)
+      : { description: doc(r.response), content: { "application/json": { schema: named(output.names, r.response, `${r.operationId}'s response`) } } },
   };
   for (const s of [...COMMON_ERRORS, ...(r.errors ?? [])].sort()) responses[s] = { $ref: `#/components/responses/Error${s}` };
   const params = parameters(r);

@@ -23,7 +23,8 @@ export interface Call {
   req: Request;
 }
 
-export interface RestRoute<R extends z.ZodType = z.ZodType> {
+/** What every route names, whatever it answers with. */
+interface RouteBase {
   method: Method;
   /** OpenAPI-style path under /api, e.g. `/programs/{id}/launch`. */
   path: string;
@@ -41,17 +42,53 @@ export interface RestRoute<R extends z.ZodType = z.ZodType> {
   /** Request headers the operation reads. */
   headers?: Record<string, z.ZodType>;
   body?: { schema: z.ZodType; required: boolean };
+  /** Error statuses beyond the ones every operation may answer (409 for conflicts). */
+  errors?: number[];
+}
+
+/** A route that answers JSON. */
+export interface JsonRoute<R extends z.ZodType = z.ZodType> extends RouteBase {
   /** Success status. */
   status: 200 | 201;
   /** The answer's schema: it serializes what `handle` returns (dates to ISO strings, internal fields left out). */
   response: R;
-  /** Error statuses beyond the ones every operation may answer (409 for conflicts). */
-  errors?: number[];
   handle(s: Services, call: Call): Promise<z.input<R>>;
 }
 
+/** A streamed answer: a file the client downloads, written as fast as the client takes it. */
+export interface Download {
+  /** The Content-Type, e.g. `text/csv; charset=utf-8`. */
+  contentType: string;
+  /** The file name offered in Content-Disposition. */
+  filename: string;
+  /** The body in pieces, pulled one at a time as the socket drains; abandoned (`return()`) when the client leaves. */
+  body: AsyncIterable<string>;
+}
+
+/**
+ * A route that streams a file (CSV or NDJSON records). `handle` validates everything and may throw as any route
+ * does (a JSON error) before the first byte; the router then streams `body` (download.ts).
+ */
+export interface DownloadRoute extends RouteBase {
+  status: 200;
+  download: {
+    /** What the file holds. */
+    description: string;
+    /** One record of the file, a named schema: its fields are the CSV's columns, in order, and each NDJSON line. */
+    record: z.ZodObject;
+  };
+  handle(s: Services, call: Call): Promise<Download>;
+}
+
+export type RestRoute = JsonRoute | DownloadRoute;
+
+export const isDownload = (r: RestRoute): r is DownloadRoute => "download" in r;
+
 /** A route, its `handle` typed against its own response schema. */
-export const route = <R extends z.ZodType>(r: RestRoute<R>): RestRoute => r as unknown as RestRoute;
+export const route = <R extends z.ZodType>(r: JsonRoute<R>): RestRoute => r as unknown as RestRoute;
+
+/** A route that streams a file. */
+export const downloadRoute = (r: DownloadRoute): RestRoute => r;
 
 /** The object, or the kind's NotFoundError. */
 export function found<T>(value: T | null, kind: IdKind, id: string): T {

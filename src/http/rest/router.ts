@@ -9,11 +9,12 @@ import { KeyRateLimiter, rateLimitRequests } from "../rate-limit";
 import { JSON_BODY_LIMIT } from "../server";
 import { openApiDocument } from "./openapi";
 import { bodyObject, JSON_TYPES, queryParams, requireJsonBody } from "./request";
-import type { RestRoute } from "./route";
+import { sendDownload } from "./download";
+import { isDownload, type RestRoute } from "./route";
 import { ROUTES } from "./routes";
 
 // The REST gateway: routes (routes.ts) mounted on express, every answer written through its route's response schema
-// and every error through the one mapping (toRestError).
+// (or, for a download, streamed by download.ts) and every error through the one mapping (toRestError).
 
 export { ROUTES };
 
@@ -77,6 +78,7 @@ export function createRestRouter(services: Services, logger: Logger, limiter: Ke
     const route = router.route(expressPath(path));
     for (const r of routes) {
       route[r.method](async (req: Request, res: Response) => {
+        if (isDownload(r)) return sendDownload(res, await r.handle(services, call(r, req, res)), logger);
         res.status(r.status).json(r.response.parse(await r.handle(services, call(r, req, res))));
       });
     }

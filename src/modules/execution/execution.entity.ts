@@ -24,6 +24,9 @@ import { effectiveStatusOf } from "./execution-lifecycle";
 
 export { ExecutionContactStatus, ExecutionStatus, SkipReason };
 
+/** The call-attempt listing's whole order, newest first: its pages and the calls export's keyset chunks walk it. */
+export const CALL_ORDER_INDEX = "IDX_call_attempts_order";
+
 // GraphQL descriptions come from the REST schemas (execution.schema.ts): one text per field for both doors.
 const e = (field: string) => ({ description: doc(executionSchema, field) });
 const ec = (field: string) => ({ description: doc(executionContactSchema, field) });
@@ -241,7 +244,7 @@ export class ExecutionContact {
 @ObjectType({ description: doc(callAttemptSchema) })
 @Entity("call_attempts")
 @Index(["executionId", "contactId", "attemptNumber"], { unique: true })
-@Index(["executionId", "startedAt"])
+@Index(CALL_ORDER_INDEX, ["executionId", "startedAt", "attemptNumber", "id"])
 @Index(["outcome", "lastEventAt"])
 export class CallAttempt {
   @Field(() => ID, ca("id"))

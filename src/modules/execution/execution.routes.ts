@@ -1,11 +1,16 @@
-import { CONFLICT, found, route } from "../../http/rest/route";
+import { recordsDownload } from "../../http/rest/download";
+import { CONFLICT, downloadRoute, found, route } from "../../http/rest/route";
 import { header } from "../../http/rest/request";
 import { ValidationError } from "../../shared/errors";
 import { pageQuerySchema } from "../../shared/page.schema";
 import {
+  callAttemptExportSchema,
   callAttemptPageSchema,
+  callAttemptsExportQuery,
   callAttemptsQuery,
+  executionContactExportSchema,
   executionContactPageSchema,
+  executionContactsExportQuery,
   executionContactsQuery,
   executionOps,
   executionPageSchema,
@@ -120,6 +125,40 @@ export const executionRoutes = [
     status: 200,
     response: callAttemptPageSchema,
     handle: (s, { org, id, query }) => s.executions.listCallAttempts(org, id, query),
+  }),
+  downloadRoute({
+    method: "get",
+    path: "/program-executions/{id}/contacts/export",
+    operationId: "exportExecutionContacts",
+    tag: "Executions",
+    summary: executionOps.exportContacts,
+    description:
+      "Streamed as it is read, however many contacts: the contacts listing's rows and order without pages. A bad format answers a JSON ValidationError before any byte of the file.",
+    id: "Execution",
+    query: executionContactsExportQuery,
+    status: 200,
+    download: { description: "The execution's contacts, one record per contact", record: executionContactExportSchema },
+    async handle(s, { org, id, query }) {
+      const { format, columns, chunks } = await s.exports.contacts(org, id, query);
+      return recordsDownload(format, `execution-${id}-contacts`, columns, chunks);
+    },
+  }),
+  downloadRoute({
+    method: "get",
+    path: "/program-executions/{id}/calls/export",
+    operationId: "exportCallAttempts",
+    tag: "Executions",
+    summary: executionOps.exportCalls,
+    description:
+      "Streamed as it is read, however many attempts: the call attempts listing's rows and order without pages (path and variables left out). A bad format answers a JSON ValidationError before any byte of the file.",
+    id: "Execution",
+    query: callAttemptsExportQuery,
+    status: 200,
+    download: { description: "The execution's call attempts, one record per attempt", record: callAttemptExportSchema },
+    async handle(s, { org, id, query }) {
+      const { format, columns, chunks } = await s.exports.calls(org, id, query);
+      return recordsDownload(format, `execution-${id}-calls`, columns, chunks);
+    },
   }),
   route({
     method: "get",

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { describeValues, enumDocs } from "../../shared/docs";
 import { count, instant, positiveInt, uuid } from "../../shared/json-fields";
+import { exportFormatSchema } from "../../shared/export-format";
 import { pageQuerySchema, pageSchemaOf } from "../../shared/page.schema";
 import { zDate } from "../../shared/validation";
 import { autoPauseRuleOutput, autoPauseRulesSchema } from "../rules/rules.schema";
@@ -197,16 +198,47 @@ export const executionListQuery = pageQuerySchema.extend({
   activeOnly: z.boolean({ error: "must be a boolean" }).nullish().describe("Only scheduled, running and paused executions"),
 });
 
-export const executionContactsQuery = pageQuerySchema.extend({
+/** The filters of an execution's contacts: the listing and the export take the same ones. */
+export const executionContactsFilter = z.object({
   status: z
     .enum(ExecutionContactStatus, { error: `must be one of ${Object.values(ExecutionContactStatus).join(", ")}` })
     .optional()
     .describe("Only contacts in this status (failed, to review failures)"),
 });
 
-export const callAttemptsQuery = pageQuerySchema.extend({
+/** The filters of an execution's call attempts, for the listing and the export. */
+export const callAttemptsFilter = z.object({
   contactId: z.string({ error: "must be a contact id" }).optional().describe("Only this contact's attempts"),
 });
+
+export const executionContactsQuery = pageQuerySchema.extend(executionContactsFilter.shape);
+export const callAttemptsQuery = pageQuerySchema.extend(callAttemptsFilter.shape);
+
+export const executionContactsExportQuery = executionContactsFilter.extend({ format: exportFormatSchema });
+export const callAttemptsExportQuery = callAttemptsFilter.extend({ format: exportFormatSchema });
+
+/** One record of the contacts export: its columns, in order (a CSV's header row names them). */
+export const executionContactExportSchema = executionContactSchema
+  .pick({ contactId: true, primaryPhone: true, status: true, skipReason: true, attempts: true, lastOutcome: true, nextAttemptAt: true })
+  .describe("One contact of an execution's audience snapshot, as a record of the contacts export (a CSV row: an empty field is null)");
+
+/** One record of the calls export: a call attempt without its execution id, path and variables. */
+export const callAttemptExportSchema = callAttemptSchema
+  .pick({
+    id: true,
+    contactId: true,
+    attemptNumber: true,
+    outcome: true,
+    failureReason: true,
+    flowOutcome: true,
+    startedAt: true,
+    answeredAt: true,
+    endedAt: true,
+    durationMs: true,
+    fromNumber: true,
+    providerCallId: true,
+  })
+  .describe("One call attempt of an execution, as a record of the calls export (a CSV row: an empty field is null)");
 
 /** What each operation on executions does, for the REST routes and the GraphQL operations alike. */
 export const executionOps = {
@@ -220,6 +252,8 @@ export const executionOps = {
   cancel: "Cancel: contacts without a final outcome are skipped, calls in progress finish (cancelling a cancelled one changes nothing)",
   contacts: "The execution's audience snapshot, by contact id; filter by status to review failures",
   calls: "The execution's call attempts, newest first",
+  exportContacts: "Download the execution's contacts as CSV or NDJSON, by contact id, with the listing's filters",
+  exportCalls: "Download the execution's call attempts as CSV or NDJSON, newest first, with the listing's filters",
 };
 
 export const resumeInputSchema = z

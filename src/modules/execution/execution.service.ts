@@ -28,6 +28,7 @@ import { CallAttempt, ExecutionContact, ExecutionContactStatus, ExecutionStatus,
 import { callAttemptsQuery, executionContactsQuery, executionListQuery, launchInputSchema } from "./execution.schema";
 import { ACTIVE_STATUSES, canTransition, ExecutionAction, EXECUTION_TRANSITIONS } from "./execution-lifecycle";
 import { changeStatus, publishAfterCommit, readExecution } from "./execution.store";
+import { callsQuery, contactsQuery } from "./execution.queries";
 
 /** An idempotency key answers with the same execution for this long. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -227,9 +228,7 @@ export class ExecutionService {
     const req = parseListing(executionContactsQuery, filter);
     await this.mustGet(organizationId, executionId);
     return this.db.read(async (r) => {
-      const qb = r.manager.createQueryBuilder(ExecutionContact, "c").where("c.execution_id = :id", { id: executionId });
-      if (req.status) qb.andWhere("c.status = :status", { status: req.status });
-      const [data, total] = await qb.orderBy("c.contact_id", "ASC").skip(req.offset).take(req.limit).getManyAndCount();
+      const [data, total] = await contactsQuery(r, executionId, req).skip(req.offset).take(req.limit).getManyAndCount();
       return pageOf(data, total, req);
     });
   }
@@ -238,15 +237,7 @@ export class ExecutionService {
     const req = parseListing(callAttemptsQuery, filter);
     await this.mustGet(organizationId, executionId);
     return this.db.read(async (r) => {
-      const qb = r.manager.createQueryBuilder(CallAttempt, "a").where("a.execution_id = :id", { id: executionId });
-      if (req.contactId) qb.andWhere("a.contact_id = :contactId", { contactId: req.contactId });
-      const [data, total] = await qb
-        .orderBy("a.started_at", "DESC")
-        .addOrderBy("a.attempt_number", "DESC")
-        .addOrderBy("a.id", "DESC")
-        .skip(req.offset)
-        .take(req.limit)
-        .getManyAndCount();
+      const [data, total] = await callsQuery(r, executionId, req).skip(req.offset).take(req.limit).getManyAndCount();
       return pageOf(data, total, req);
     });
   }
