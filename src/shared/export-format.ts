@@ -1,3 +1,4 @@
+import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
 
 // The file formats of exports: CSV (a header row, then one row per record; RFC 4180 quoting, CRLF line ends, UTF-8)
@@ -18,20 +19,15 @@ export const EXPORT_MEDIA_TYPES: Record<ExportFormat, string> = {
   ndjson: "application/x-ndjson",
 };
 
-const NEEDS_QUOTES = /[",\r\n]/;
-
-/**
- * One CSV field per RFC 4180: quoted when it holds a comma, a quote or a line break, quotes doubled. null is an empty
- * field. A hand-written writer only because no CSV package is installed yet (this function is its one seam).
- */
-function csvField(value: unknown): string {
-  if (value === null || value === undefined) return "";
-  const text = typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
-  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+// RFC 4180 by csv-stringify: CRLF line ends, fields quoted when they hold a comma, a quote or a line break, quotes
+// doubled; null is an empty field, an object its JSON, a boolean true/false (not csv-stringify's default 1/"").
+const CSV_OPTIONS = {
+  record_delimiter: "windows",
+  cast: { boolean: (v: boolean) => String(v), object: (v: object) => JSON.stringify(v), date: (v: Date) => v.toISOString() },
+} as const;
 
 export function csvRecord(values: readonly unknown[]): string {
-  return `${values.map(csvField).join(",")}\r\n`;
+  return stringify([values as unknown[]], CSV_OPTIONS);
 }
 
 /**
@@ -45,7 +41,7 @@ export async function* encodeRecords(
 ): AsyncGenerator<string> {
   if (format === "csv") {
     yield csvRecord(columns);
-    for await (const chunk of chunks) yield chunk.map((record) => csvRecord(columns.map((c) => record[c]))).join("");
+    for await (const chunk of chunks) yield stringify(chunk.map((record) => columns.map((c) => record[c])), CSV_OPTIONS);
   } else {
     for await (const chunk of chunks) yield chunk.map((record) => `${JSON.stringify(record)}\n`).join("");
   }
