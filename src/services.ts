@@ -4,6 +4,8 @@ import { ContactService } from "./modules/contact/contact.service";
 import { DidService } from "./modules/did/did.service";
 import { DncService } from "./modules/dnc/dnc.service";
 import { ExecutionService } from "./modules/execution/execution.service";
+import { ExecutionResultsService } from "./modules/execution/execution-results.service";
+import { EventService } from "./modules/events/event.service";
 import { FlowService } from "./modules/flow/flow.service";
 import { OrganizationService } from "./modules/organization/organization.service";
 import { ProgramService } from "./modules/program/program.service";
@@ -20,6 +22,10 @@ export interface Services {
   flows: FlowService;
   programs: ProgramService;
   executions: ExecutionService;
+  /** An execution's report and relaunch. */
+  results: ExecutionResultsService;
+  /** An execution's event log. */
+  events: EventService;
 }
 
 export interface ServiceOptions {
@@ -29,6 +35,7 @@ export interface ServiceOptions {
 
 export function createServices(db: Db, clock: Clock, events: ExecutionEventPublisher, options: ServiceOptions = { carrier: false }): Services {
   const dids = new DidService(db, clock);
+  const executions = new ExecutionService(db, clock, events, options.carrier ? dids : null);
   return {
     organizations: new OrganizationService(db, clock),
     contacts: new ContactService(db, clock),
@@ -37,6 +44,8 @@ export function createServices(db: Db, clock: Clock, events: ExecutionEventPubli
     audiences: new AudienceService(db, clock),
     flows: new FlowService(db, clock),
     programs: new ProgramService(db, clock, dids),
-    executions: new ExecutionService(db, clock, events, options.carrier ? dids : null),
+    executions,
+    results: new ExecutionResultsService(db, executions),
+    events: new EventService(db),
   };
 }

@@ -29,6 +29,11 @@ export interface SqlDialect {
   readonly uuid: string;
   /** String concatenation of SQL expressions. */
   concat(...parts: string[]): string;
+  /**
+   * The elements of a JSON array held as text in `column`, one row each, to comma-join after the table that holds
+   * the column (`FROM t, <from>`); `value` is an element's text, NULL for a column holding JSON null (filter on it).
+   */
+  jsonArrayRows(column: string, alias: string): { from: string; value: string };
 }
 
 const marks = (n: number): string => Array(n).fill("?").join(", ");
@@ -54,6 +59,7 @@ export const mysqlDialect: SqlDialect = {
   series: (n) => ({ with: "", from: `(SELECT seq FROM seq_1_to_${Math.floor(n)}) s` }),
   uuid: "UUID()",
   concat: (...parts) => `CONCAT(${parts.join(", ")})`,
+  jsonArrayRows: (column, alias) => ({ from: `JSON_TABLE(${column}, '$[*]' COLUMNS (v VARCHAR(255) PATH '$')) ${alias}`, value: `${alias}.v` }),
 };
 
 export const sqliteDialect: SqlDialect = {
@@ -72,4 +78,5 @@ export const sqliteDialect: SqlDialect = {
   }),
   uuid: "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-a' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))",
   concat: (...parts) => parts.join(" || "),
+  jsonArrayRows: (column, alias) => ({ from: `json_each(${column}) ${alias}`, value: `${alias}.value` }),
 };

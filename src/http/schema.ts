@@ -9,10 +9,12 @@ import { DncResolver } from "../modules/dnc/dnc.resolver";
 import { OrganizationResolver } from "../modules/organization/organization.resolver";
 import { ExecutionProgressResolver } from "../modules/execution/execution-progress.resolver";
 import { ExecutionResolver } from "../modules/execution/execution.resolver";
+import { ExecutionResultsResolver } from "../modules/execution/execution-results.resolver";
+import { EventResolver } from "../modules/events/event.resolver";
 import { FlowResolver } from "../modules/flow/flow.resolver";
 import { ProgramResolver } from "../modules/program/program.resolver";
 
-export const RESOLVERS = [ContactResolver, AudienceResolver, FlowResolver, ProgramResolver, ExecutionResolver, ExecutionProgressResolver, DidResolver, OrganizationResolver, DncResolver] as const;
+export const RESOLVERS = [ContactResolver, AudienceResolver, FlowResolver, ProgramResolver, ExecutionResolver, ExecutionProgressResolver, ExecutionResultsResolver, EventResolver, DidResolver, OrganizationResolver, DncResolver] as const;
 
 /** Code-first schema. Input validation lives in the services (shared with REST), so type-graphql's is off. */
 export async function buildGraphQLSchema(): Promise<GraphQLSchema> {
