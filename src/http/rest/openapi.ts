@@ -19,6 +19,8 @@ import {
   launchResultSchema,
   resumeInputSchema,
 } from "../../modules/execution/execution.schema";
+import { executionReportSchema, relaunchInputSchema } from "../../modules/execution/execution-results.schema";
+import { eventPageSchema, eventSchema } from "../../modules/events/event.schema";
 import { didInputSchema, didPageSchema, didPatchSchema, didSchema } from "../../modules/did/did.schema";
 import { dncAddResultSchema, dncAddSchema, dncEntrySchema, dncPageSchema } from "../../modules/dnc/dnc.schema";
 import { organizationPatchSchema, organizationSchema } from "../../modules/organization/organization.schema";
@@ -90,6 +92,9 @@ const COMPONENTS = {
     DncNumber: dncEntrySchema,
     DncNumberPage: dncPageSchema,
     DncAddResult: dncAddResultSchema,
+    ExecutionEvent: eventSchema,
+    ExecutionEventPage: eventPageSchema,
+    ExecutionReport: executionReportSchema,
   },
   input: {
     LaunchRequest: launchBodySchema,
@@ -115,6 +120,7 @@ const COMPONENTS = {
     CallingHoursInput: callingHoursSchema,
     AutoPauseRuleInput: autoPauseRuleSchema,
     DncAddRequest: dncAddSchema,
+    RelaunchRequest: relaunchInputSchema,
   },
 } satisfies Record<"input" | "output", Record<string, z.ZodType>>;
 
