@@ -167,4 +167,34 @@ describeEachDb("the execution report and relaunch of failures", (target) => {
     expect(report.durationMs.p50).not.toBeNull();
     expect(report.durationMs.p95).toBeGreaterThanOrEqual(report.durationMs.p50);
   });
+  it("percentiles are nearest-rank over answered attempts only; node runs count every visit, loops included", async () => {
+    const { programId, contactIds } = await createProgramFixture(app, org.organizationId, { phones: phones(1, 0, 800) });
+    const e = await app.services.executions.launch(org.organizationId, programId, { startAt: new Date(Date.now() + 3_600_000) });
+    await app.services.executions.cancel(org.organizationId, e.id);
+    // Rows as the dispatcher writes them: 20 answered calls of 1..20 s (shuffled), plus others that must not count.
+    const t = Date.now();
+    const rows: unknown[][] = [];
+    const durations = Array.from({ length: 20 }, (_, i) => (i + 1) * 1000).sort(() => Math.random() - 0.5);
+    durations.forEach((d, i) => rows.push([i + 1, "completed", d, JSON.stringify(["dial", "menu", "menu", "bye"])]));
+    rows.push([21, "voicemail", 999_000, JSON.stringify(["dial", "bye"])]);
+    rows.push([22, "noAnswer", 0, JSON.stringify(["dial"])]);
+    rows.push([23, null, null, "null"]);
+    await app.db.transaction(async (tx) => {
+      for (const [n, outcome, duration, path] of rows) {
+        await tx.execute(
+          `INSERT INTO call_attempts (id, execution_id, contact_id, attempt_number, outcome, started_at, duration_ms, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          [randomUUID(), e.id, contactIds[0], n, outcome, t, duration, path],
+        );
+      }
+    });
+    const report = await api.ok("GET", `/program-executions/${e.id}/report`, 200);
+    // Nearest rank: p50 is the 10th of 20 values, p95 the 19th.
+    expect(report.durationMs).toEqual({ p50: 10_000, p95: 19_000 });
+    expect(report.nodeRuns).toEqual({ bye: 21, dial: 22, menu: 40 });
+    expect(report.calls).toEqual({ totalCalls: 23, connected: 21, answered: 20, voicemail: 1, noAnswer: 1, busy: 0, rejected: 0, failed: 0 });
+    expect(report.contacts).toMatchObject({ total: 1, skipped: 1 });
+    expect(nearestRank(50, 1)).toBe(1);
+    expect(nearestRank(95, 100)).toBe(95);
+    expect(nearestRank(95, 101)).toBe(96);
+  });
 });

@@ -19,8 +19,8 @@ import {
   launchResultSchema,
   resumeInputSchema,
 } from "../../modules/execution/execution.schema";
-import { executionReportSchema, relaunchInputSchema } from "../../modules/execution/execution-results.schema";
-import { eventPageSchema, eventSchema } from "../../modules/events/event.schema";
+import { executionReportSchema, relaunchInputSchema, reportCallsSchema, reportContactsSchema, reportDurationSchema } from "../../modules/execution/execution-results.schema";
+import { eventPageSchema, eventSchema, eventsMetaSchema } from "../../modules/events/event.schema";
 import { didInputSchema, didPageSchema, didPatchSchema, didSchema } from "../../modules/did/did.schema";
 import { dncAddResultSchema, dncAddSchema, dncEntrySchema, dncPageSchema } from "../../modules/dnc/dnc.schema";
 import { organizationPatchSchema, organizationSchema } from "../../modules/organization/organization.schema";
@@ -94,7 +94,11 @@ const COMPONENTS = {
     DncAddResult: dncAddResultSchema,
     ExecutionEvent: eventSchema,
     ExecutionEventPage: eventPageSchema,
+    ExecutionEventPageMeta: eventsMetaSchema,
     ExecutionReport: executionReportSchema,
+    ReportContacts: reportContactsSchema,
+    ReportCalls: reportCallsSchema,
+    ReportDuration: reportDurationSchema,
   },
   input: {
     LaunchRequest: launchBodySchema,
