@@ -131,6 +131,11 @@ export const eventPageSchema = z
   })
   .describe("A page of an execution's event log, oldest first");
 
+/** Arguments of the live feeds that take up where a reconnecting client left off. */
+export const resumeArgsSchema = z.object({
+  progressAfter: count.nullish().describe("The last sequence a reconnecting client saw: no snapshot up to it is sent again (the first is skipped when nothing changed since)"),
+});
+
 export const eventOps = {
   list: "An execution's event log after a position, oldest first",
   subscribe:

@@ -4,6 +4,7 @@ import type { GraphQLContext } from "../../http/graphql-context";
 import type { ExecutionFeeds } from "../../pubsub/execution-feeds";
 import { doc } from "../../shared/docs";
 import { ProgramExecution } from "./execution.entity";
+import { resumeArgsSchema } from "../events/event.schema";
 import { executionListQuery, executionSchema } from "./execution.schema";
 
 type Data<Args> = SubscribeResolverData<unknown, Args, GraphQLContext>;
@@ -26,7 +27,7 @@ export class ExecutionProgressResolver {
   executionProgress(
     @Root() snapshot: ProgramExecution,
     @Arg("executionId", () => ID, { description: doc(executionSchema, "id") }) _executionId: string,
-    @Arg("after", () => Int, { nullable: true, description: "The last sequence a reconnecting client saw: no snapshot up to it is sent again" }) _after: number | null,
+    @Arg("after", () => Int, { nullable: true, description: doc(resumeArgsSchema, "progressAfter") }) _after: number | null,
   ): ProgramExecution {
     return snapshot;
   }
