@@ -16,7 +16,13 @@ export function nearestRank(p: number, n: number): number {
 
 export async function computeReport(r: Reader, executionId: string): Promise<ExecutionReport> {
   const byStatus = await countBy(r, "SELECT status AS k, COUNT(*) AS n FROM execution_contacts WHERE execution_id = ? GROUP BY status", executionId);
-  const byOutcome = await countBy(r, "SELECT outcome AS k, COUNT(*) AS n FROM call_attempts WHERE execution_id = ? GROUP BY outcome", executionId);
+  // One pass over the (execution_id, outcome, duration_ms) index: attempts by outcome, and the answered ones timed.
+  const outcomeRows = await r.query<{ k: string | null; n: number | string; timed: number | string }>(
+    "SELECT outcome AS k, COUNT(*) AS n, COUNT(duration_ms) AS timed FROM call_attempts WHERE execution_id = ? GROUP BY outcome",
+    [executionId],
+  );
+  const byOutcome = new Map(outcomeRows.map((row) => [row.k ?? null, Number(row.n)]));
+  const timed = Number(outcomeRows.find((row) => row.k === "completed")?.timed ?? 0);
 
   const contacts = {
     total: [...byStatus.values()].reduce((a, b) => a + b, 0),
@@ -48,12 +54,8 @@ export async function computeReport(r: Reader, executionId: string): Promise<Exe
   const nodeRuns: Record<string, number> = {};
   for (const row of nodeRows.sort((x, y) => String(x.k).localeCompare(String(y.k)))) nodeRuns[String(row.k)] = Number(row.n);
 
-  const [{ n: timed }] = await r.query<{ n: number | string }>(
-    "SELECT COUNT(*) AS n FROM call_attempts WHERE execution_id = ? AND outcome = 'completed' AND duration_ms IS NOT NULL",
-    [executionId],
-  );
   const durationAt = async (p: number): Promise<number | null> => {
-    const n = Number(timed);
+    const n = timed;
     if (n === 0) return null;
     const rows = await r.query<{ d: number | string }>(
       `SELECT duration_ms AS d FROM call_attempts WHERE execution_id = ? AND outcome = 'completed' AND duration_ms IS NOT NULL
