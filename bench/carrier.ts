@@ -13,10 +13,10 @@
 // (overall and the busiest one-second window), the RSS of each process along the run, and lost results (calls the
 // carrier ended that have no recorded outcome). Results go to stdout and bench/results/carrier.md.
 import "reflect-metadata";
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, execSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { loadavg } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import twilio from "twilio";
@@ -42,6 +42,24 @@ function rssMb(pid: number | undefined): number {
     return m ? Math.round(Number(m[1]) / 1024) : NaN;
   } catch {
     return NaN;
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 per second on Linux)
+  } catch {
+    return NaN;
+  }
+}
+
+function mariadbPid(): number | undefined {
+  try {
+    return Number(execSync("pidof mariadbd mysqld", { encoding: "utf8" }).trim().split(" ")[0]) || undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -172,16 +190,10 @@ async function main() {
   await new Promise((r) => setTimeout(r, 2000));
 
   const load0 = loadavg()[0];
+  const dbPid = mariadbPid();
+  const cpu0 = { api: cpuSeconds(api.pid), dispatcher: cpuSeconds(dispatcher.pid), db: cpuSeconds(dbPid), self: process.cpuUsage() };
   const execution = await app.services.executions.launch(organizationId, program.id);
   const t0 = Date.now();
-  // When the first and the last call were created, to 50 ms.
-  let firstCreate = 0;
-  let lastCreate = 0;
-  const createWatch = setInterval(() => {
-    const n = emulator.stats().callsCreated;
-    if (n > 0 && !firstCreate) firstCreate = Date.now();
-    if (n >= CALLS && !lastCreate) lastCreate = Date.now();
-  }, 50);
   const trace: Array<{ s: number; inFlight: number; created: number; done: number; apiMb: number; dispatcherMb: number }> = [];
   let maxInFlight = 0;
   for (;;) {
@@ -195,15 +207,28 @@ async function main() {
     if (e!.actualEndAt) break;
     if (Date.now() - t0 > (CALLS / CPS + CALL_S) * 3000 + 120_000) throw new Error("the run did not finish in time");
   }
-  clearInterval(createWatch);
   const seconds = (Date.now() - t0) / 1000;
+  const selfCpu = process.cpuUsage(cpu0.self);
+  const cpu = {
+    api: cpuSeconds(api.pid) - cpu0.api,
+    dispatcher: cpuSeconds(dispatcher.pid) - cpu0.dispatcher,
+    db: cpuSeconds(dbPid) - cpu0.db,
+    emulator: (selfCpu.user + selfCpu.system) / 1e6,
+  };
   const stats = emulator.stats();
   const busiest = emulator.maxCreatesInWindow(1000);
   const [{ open }] = await app.db.read((r) => r.query<{ open: string }>("SELECT COUNT(*) AS open FROM call_attempts WHERE execution_id = ? AND outcome IS NULL", [execution.id]));
   const [{ recorded }] = await app.db.read((r) => r.query<{ recorded: string }>("SELECT COUNT(*) AS recorded FROM call_attempts WHERE execution_id = ? AND outcome IS NOT NULL", [execution.id]));
   const final = await app.services.executions.get(organizationId, execution.id);
-  // Placement rate from the first create to the last (CALLS - 1 intervals).
-  const placedRate = ((CALLS - 1) * 1000) / Math.max(1, lastCreate - firstCreate);
+  // How the api process grouped the results it recorded (its Prometheus histograms).
+  const metricsText = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const metric = (name: string) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, "m").exec(metricsText)?.[1] ?? NaN);
+  const batches = metric("voicecast_completion_batch_size_count");
+  const perBatch = metric("voicecast_completion_batch_size_sum") / batches;
+  const batchMs = (metric("voicecast_completion_duration_seconds_sum") / batches) * 1000;
+  // Placement rate from the first create to the last (CALLS - 1 intervals), as the carrier saw them arrive.
+  const creates = emulator.createTimes();
+  const placedRate = ((creates.length - 1) * 1000) / Math.max(1, creates[creates.length - 1] - creates[0]);
 
   const lines = [
     `## Carrier path: ${CALLS.toLocaleString("en-US")} calls of ${CALL_S} s, CPS ${CPS}`,
@@ -222,6 +247,8 @@ async function main() {
     `| RSS api / dispatcher: start → peak → end | ${trace[0].apiMb} → ${Math.max(...trace.map((t) => t.apiMb))} → ${trace[trace.length - 1].apiMb} MB / ${trace[0].dispatcherMb} → ${Math.max(...trace.map((t) => t.dispatcherMb))} → ${trace[trace.length - 1].dispatcherMb} MB |`,
     `| results recorded / open attempts / contacts completed | ${recorded} / ${open} / ${final!.contactsCompleted} |`,
     `| lost results (calls the carrier ended without a recorded outcome) | ${stats.callsEnded - Number(recorded)} |`,
+    `| completion transactions of the api process / results per transaction / mean duration | ${batches.toLocaleString("en-US")} / ${perBatch.toFixed(1)} / ${batchMs.toFixed(1)} ms |`,
+    `| CPU seconds during the run: api / dispatcher / MariaDB (all its clients) / emulator and driver | ${cpu.api.toFixed(1)} / ${cpu.dispatcher.toFixed(1)} / ${cpu.db.toFixed(1)} / ${cpu.emulator.toFixed(1)} (of ${(seconds * cpus().length).toFixed(0)} on ${cpus().length} cores) |`,
     `| wall time | ${seconds.toFixed(1)} s |`,
     "",
     "RSS along the run (every 5 s): " + trace.filter((t) => t.s % 5 === 0).map((t) => `${t.s}s ${t.inFlight} in flight: ${t.apiMb}/${t.dispatcherMb}`).join("; "),

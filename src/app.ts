@@ -12,6 +12,7 @@ import { FlowCache } from "./modules/dispatcher/flow-cache";
 import { MemoryPacer, Pacer, RedisPacer } from "./modules/dispatcher/pacer";
 import { countUnfinishedByStatus } from "./modules/execution/execution.store";
 import { createTelephony } from "./modules/telephony/create-provider";
+import { WebhookDeliverer } from "./modules/webhook/webhook-deliverer";
 import { twilioWebhooks } from "./http/telephony/twilio-webhooks";
 import { buildGraphQLSchema } from "./http/schema";
 import { createHttpService, HttpService } from "./http/server";
@@ -49,6 +50,8 @@ export interface App {
   metricsPort: number | null;
   /** The dispatcher, once started with the dispatcher role. */
   dispatcher: Dispatcher | null;
+  /** The webhook deliverer, once started (every server process runs one; they share the work through claims). */
+  webhooks: WebhookDeliverer | null;
   /**
    * On SQLite, takes the file for this process (one server process per file) or throws SqliteInUseError; start()
    * does it too. A process calls it first to be refused before it writes anything.
@@ -95,6 +98,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     port: null,
     metricsPort: null,
     dispatcher: null,
+    webhooks: null,
     claimDatabase() {
       // One server process per SQLite file (an app that only opens the database, like a CLI command, needs none).
       if (config.database.kind === "sqlite") lock ??= SqliteServerLock.acquire(config.database.path!, config.roles);
@@ -157,10 +161,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         untrack.push(trackCallsInFlight(() => dispatcher.inFlight));
         dispatcher.start();
       }
+      app.webhooks = new WebhookDeliverer({ db, clock, logger, pollMs: config.pollMs, ...config.webhooks });
+      app.webhooks.start();
     },
     stop: memo(async () => {
       // Drain first: calls in progress finish (up to drainMs) and are recorded while the database is still open.
       await app.dispatcher?.stop();
+      await app.webhooks?.stop();
       await app.http?.stop();
       if (metricsServer) await new Promise((resolve) => metricsServer!.close(resolve));
       app.live?.close();

@@ -9,6 +9,7 @@ import { EventService } from "./modules/events/event.service";
 import { FlowService } from "./modules/flow/flow.service";
 import { OrganizationService } from "./modules/organization/organization.service";
 import { ProgramService } from "./modules/program/program.service";
+import { WebhookService } from "./modules/webhook/webhook.service";
 import type { ExecutionEventPublisher } from "./pubsub/execution-events";
 import type { Clock } from "./shared/clock";
 
@@ -26,6 +27,7 @@ export interface Services {
   results: ExecutionResultsService;
   /** An execution's event log. */
   events: EventService;
+  webhooks: WebhookService;
 }
 
 export interface ServiceOptions {
@@ -47,5 +49,6 @@ export function createServices(db: Db, clock: Clock, events: ExecutionEventPubli
     executions,
     results: new ExecutionResultsService(db, executions),
     events: new EventService(db),
+    webhooks: new WebhookService(db, clock),
   };
 }

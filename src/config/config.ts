@@ -37,6 +37,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Where a process without the api role serves /metrics; null: not served. */
   metricsPort: number | null;
+  /** Webhook deliveries: first retry delay (doubling up to maxRetryMs) and how long an endpoint has to answer. */
+  webhooks: { retryMs: number; maxRetryMs: number; timeoutMs: number };
 }
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -136,6 +138,9 @@ const schema = z.object({
   VOICECAST_RATE_LIMIT: intIn(0, 1_000_000).default(200),
   VOICECAST_LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of: ${LOG_LEVELS.join(", ")}` }).default("info"),
   VOICECAST_METRICS_PORT: intIn(1, 65535).optional(),
+  VOICECAST_WEBHOOK_RETRY_MS: intIn(1, 3_600_000).default(5000),
+  VOICECAST_WEBHOOK_MAX_RETRY_MS: intIn(1, 86_400_000).default(3_600_000),
+  VOICECAST_WEBHOOK_TIMEOUT_MS: intIn(100, 300_000).default(10_000),
 }).superRefine((e, ctx) => {
   if (e.VOICECAST_TELEPHONY !== "twilio") return;
   // A carrier needs an account and a public address for its webhooks: name every missing one at once.
@@ -176,5 +181,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: e.VOICECAST_RATE_LIMIT,
     logLevel: e.VOICECAST_LOG_LEVEL,
     metricsPort: e.VOICECAST_METRICS_PORT ?? null,
+    webhooks: { retryMs: e.VOICECAST_WEBHOOK_RETRY_MS, maxRetryMs: e.VOICECAST_WEBHOOK_MAX_RETRY_MS, timeoutMs: e.VOICECAST_WEBHOOK_TIMEOUT_MS },
   };
 }

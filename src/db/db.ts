@@ -19,6 +19,8 @@ export interface Tx {
 export type Reader = Pick<Tx, "dialect" | "manager" | "query">;
 
 const RETRYABLE_ERRNOS = new Set([1213 /* deadlock */, 1205 /* lock wait timeout */]);
+// Deadlocks and lock waits are MySQL's way of saying "run it again"; a small random wait spreads the retries.
+const AGAIN = { retryIf: (err: unknown) => isRetryable(err), delayMs: (attempt: number) => Math.floor(Math.random() * 10 * attempt) + 1 };
 
 /** What Db reports: failed after-commit callbacks, and the database going away and coming back (once each). */
 export interface DbLog {
@@ -76,8 +78,7 @@ export class Db {
             }
             return result;
           },
-          // Deadlocks and lock waits are MySQL's way of saying "run it again"; a small random wait spreads the retries.
-          { attempts, retryIf: isRetryable, delayMs: (attempt) => Math.floor(Math.random() * 10 * attempt) + 1 },
+          { attempts, ...AGAIN },
         ),
       ),
     );
@@ -93,7 +94,8 @@ export class Db {
   execute(sql: string, params: unknown[] = []): Promise<number> {
     const nested = this.nestingError("execute");
     if (nested) return Promise.reject(nested);
-    return this.observed(this.serialised(() => this.wrap(this.dataSource.manager, null).execute(sql, params)));
+    // A statement that deadlocked was rolled back whole: running it again is safe.
+    return this.observed(this.serialised(() => retry(() => this.wrap(this.dataSource.manager, null).execute(sql, params), { attempts: 6, ...AGAIN })));
   }
 
   /**

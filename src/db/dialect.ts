@@ -19,10 +19,11 @@ export interface SqlDialect {
   /** The tail of an upsert: on a clash of `conflictColumns`, apply `set` (write new values as `incoming(col)`). */
   onConflict(conflictColumns: string[], set: (incoming: (column: string) => string) => string[]): string;
   /**
-   * UPDATE `table` from a list of rows, joined on `key`: `rows` rows of `[key, ...columns]` parameters. `where` adds a
-   * condition on the target row (alias `t`). One statement, locking only the matched rows.
+   * UPDATE `table` from a list of rows, joined on `key`: `rows` rows of `[key, ...columns, ...compare]` parameters.
+   * `columns` are assigned; `compare` columns are only there for `where`, a condition on the target row (alias `t`)
+   * and the row's values (alias `v`); `also` assigns SQL expressions. One statement, locking only the matched rows.
    */
-  updateFromRows(table: string, key: string, columns: readonly string[], rows: number, where?: string): string;
+  updateFromRows(table: string, key: string, columns: readonly string[], rows: number, opts?: UpdateFromRowsOptions): string;
   /** A FROM-able sequence of integers 1..n in column `seq` (bench and seed data only). */
   series(n: number): { with: string; from: string };
   /** A random UUID, as an SQL expression (seed data). */
@@ -36,7 +37,17 @@ export interface SqlDialect {
   jsonArrayRows(column: string, alias: string): { from: string; value: string };
 }
 
+export interface UpdateFromRowsOptions {
+  where?: string;
+  compare?: readonly string[];
+  also?: Record<string, string>;
+}
+
 const marks = (n: number): string => Array(n).fill("?").join(", ");
+
+function assignments(columns: readonly string[], also: Record<string, string> | undefined, target: string): string {
+  return [...columns.map((c) => `${target}${c} = v.${c}`), ...Object.entries(also ?? {}).map(([c, expr]) => `${target}${c} = ${expr}`)].join(", ");
+}
 
 function rowsSelect(key: string, columns: readonly string[], rows: number): string {
   const first = `SELECT ${[key, ...columns].map((c) => `? AS ${c}`).join(", ")}`;
@@ -52,9 +63,9 @@ export const mysqlDialect: SqlDialect = {
   insertIgnore: "INSERT IGNORE",
   onConflict: (_cols, set) => `ON DUPLICATE KEY UPDATE ${set((c) => `VALUES(${c})`).join(", ")}`,
   // A join on the primary key locks only those rows (an upsert would take next-key locks on the unique index).
-  updateFromRows: (table, key, columns, rows, where) =>
-    `UPDATE ${table} t JOIN (${rowsSelect(key, columns, rows)}) v ON v.${key} = t.${key}
-     SET ${columns.map((c) => `t.${c} = v.${c}`).join(", ")}${where ? ` WHERE ${where}` : ""}`,
+  updateFromRows: (table, key, columns, rows, o = {}) =>
+    `UPDATE ${table} t JOIN (${rowsSelect(key, [...columns, ...(o.compare ?? [])], rows)}) v ON v.${key} = t.${key}
+     SET ${assignments(columns, o.also, "t.")}${o.where ? ` WHERE ${o.where}` : ""}`,
   // MariaDB's sequence engine.
   series: (n) => ({ with: "", from: `(SELECT seq FROM seq_1_to_${Math.floor(n)}) s` }),
   uuid: "UUID()",
@@ -69,9 +80,9 @@ export const sqliteDialect: SqlDialect = {
   nowMs: "CAST(unixepoch('subsec') * 1000 AS INTEGER)",
   insertIgnore: "INSERT OR IGNORE",
   onConflict: (cols, set) => `ON CONFLICT (${cols.join(", ")}) DO UPDATE SET ${set((c) => `excluded.${c}`).join(", ")}`,
-  updateFromRows: (table, key, columns, rows, where) =>
-    `UPDATE ${table} AS t SET ${columns.map((c) => `${c} = v.${c}`).join(", ")}
-     FROM (${rowsSelect(key, columns, rows)}) AS v WHERE v.${key} = t.${key}${where ? ` AND ${where}` : ""}`,
+  updateFromRows: (table, key, columns, rows, o = {}) =>
+    `UPDATE ${table} AS t SET ${assignments(columns, o.also, "")}
+     FROM (${rowsSelect(key, [...columns, ...(o.compare ?? [])], rows)}) AS v WHERE v.${key} = t.${key}${o.where ? ` AND ${o.where}` : ""}`,
   series: (n) => ({
     with: `WITH RECURSIVE s(seq) AS (SELECT 1 UNION ALL SELECT seq + 1 FROM s WHERE seq < ${Math.floor(n)})`,
     from: "s",

@@ -8,6 +8,7 @@ import { CallAttempt, ExecutionContact, ProgramExecution } from "../modules/exec
 import { FlowRecord, FlowVersion } from "../modules/flow/flow.entity";
 import { ApiKey, Organization } from "../modules/organization/organization.entity";
 import { Program } from "../modules/program/program.entity";
+import { Webhook, WebhookCursor, WebhookDelivery } from "../modules/webhook/webhook.entity";
 
 export const ENTITIES = [
   Organization,
@@ -27,4 +28,7 @@ export const ENTITIES = [
   TimeZoneSet,
   ExecutionZoneGroup,
   DncNumber,
+  Webhook,
+  WebhookCursor,
+  WebhookDelivery,
 ];

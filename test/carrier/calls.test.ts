@@ -154,9 +154,10 @@ describeEachDb("real calls through a Twilio-compatible carrier", (target) => {
     emulator.failAllCreates(20003);
     const p2 = await carrierProgram(app, second.organizationId, { phones: phones(3, 2, 4100) });
     const e2 = await app.services.executions.launch(second.organizationId, p2.programId);
+    // The pause commits with the first refusal; creates already on their way are refused too and return their contacts.
     const paused = await waitFor("the provider pause", async () => {
       const e = await readExec(app, e2.id);
-      return e.status === ExecutionStatus.PAUSED ? e : null;
+      return e.status === ExecutionStatus.PAUSED && e.contactsInProgress === 0 ? e : null;
     });
     expect(paused).toMatchObject({ pauseReason: "provider", contactsPending: 3, contactsInProgress: 0 });
     expect(await attemptsOf(app, e2.id)).toEqual([]);

@@ -107,6 +107,15 @@ describeEachDb("REST gateway: every operation's real responses match the OpenAPI
     expect((await api.ok("GET", `/dids/${did.id}`, 200)).number).toBe("+14155550199");
     expect(await api.ok("PATCH", `/dids/${did.id}`, 200, { description: null })).toMatchObject({ description: null, status: "active" });
 
+    // Webhooks (pointed at a closed port: nothing is delivered during the tour).
+    const hook = await api.ok("POST", "/webhooks", 201, { url: "http://127.0.0.1:9/tour", events: ["execution.finished"] });
+    expect(hook.secret).toMatch(/^whsec_/);
+    expect((await api.ok("GET", "/webhooks", 200)).meta.total).toBe(1);
+    expect(await api.ok("GET", `/webhooks/${hook.id}`, 200)).not.toHaveProperty("secret");
+    expect(await api.ok("PATCH", `/webhooks/${hook.id}`, 200, { enabled: false })).toMatchObject({ enabled: false });
+    expect((await api.ok("GET", `/webhooks/${hook.id}/deliveries`, 200)).meta.total).toBe(0);
+    expect((await api.ok("DELETE", `/webhooks/${hook.id}`, 200)).id).toBe(hook.id);
+
     // Programs
     const program = await api.ok("POST", "/programs", 201, {
       name: "Tour program",

@@ -23,6 +23,7 @@ describe("loadConfig", () => {
       rateLimit: 200,
       logLevel: "info",
       metricsPort: null,
+      webhooks: { retryMs: 5000, maxRetryMs: 3_600_000, timeoutMs: 10_000 },
     });
   });
 

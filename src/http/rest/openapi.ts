@@ -41,6 +41,15 @@ import {
 } from "../../modules/rules/rules.schema";
 import { flowInputSchema, flowNodeInputSchema, flowNodeSchema, flowPageSchema, flowSchema } from "../../modules/flow/flow.schema";
 import { programInputSchema, programPageSchema, programSchema, programUpdateSchema } from "../../modules/program/program.schema";
+import {
+  webhookCreatedSchema,
+  webhookDeliveryPageSchema,
+  webhookDeliverySchema,
+  webhookInputSchema,
+  webhookPageSchema,
+  webhookPatchSchema,
+  webhookSchema,
+} from "../../modules/webhook/webhook.schema";
 import { retryStrategyInputSchema, retryStrategySchema } from "../../modules/program/retry-strategy.schema";
 import { doc } from "../../shared/docs";
 import { ERROR_TABLE } from "../../shared/errors";
@@ -99,6 +108,11 @@ const COMPONENTS = {
     ReportContacts: reportContactsSchema,
     ReportCalls: reportCallsSchema,
     ReportDuration: reportDurationSchema,
+    Webhook: webhookSchema,
+    CreatedWebhook: webhookCreatedSchema,
+    WebhookPage: webhookPageSchema,
+    WebhookDelivery: webhookDeliverySchema,
+    WebhookDeliveryPage: webhookDeliveryPageSchema,
   },
   input: {
     LaunchRequest: launchBodySchema,
@@ -125,6 +139,8 @@ const COMPONENTS = {
     AutoPauseRuleInput: autoPauseRuleSchema,
     DncAddRequest: dncAddSchema,
     RelaunchRequest: relaunchInputSchema,
+    WebhookInput: webhookInputSchema,
+    WebhookUpdate: webhookPatchSchema,
   },
 } satisfies Record<"input" | "output", Record<string, z.ZodType>>;
 
@@ -137,6 +153,7 @@ const TAGS: Record<Tag | "Meta", string> = {
   DIDs: "Caller IDs: numbers the organization owns at its carrier, which programs rotate through",
   Organization: "The caller's organization and its settings",
   "Do-not-call": "Numbers that must never be called",
+  Webhooks: "Endpoints that receive execution events as they happen, signed, in order, at least once",
   Meta: "This document",
 };
 

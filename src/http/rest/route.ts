@@ -9,7 +9,7 @@ import { NotFoundError } from "../../shared/errors";
 // routes. Each feature lists its routes next to its resolver (`<feature>.routes.ts`); routes.ts gathers them.
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
-export type Tag = "Executions" | "Programs" | "Flows" | "Contacts" | "Audiences" | "DIDs" | "Organization" | "Do-not-call";
+export type Tag = "Executions" | "Programs" | "Flows" | "Contacts" | "Audiences" | "DIDs" | "Organization" | "Do-not-call" | "Webhooks";
 export type IdKind = ConstructorParameters<typeof NotFoundError>[0];
 
 export interface Call {

@@ -8,7 +8,8 @@ import { executionResultRoutes } from "../../modules/execution/execution-results
 import { eventRoutes } from "../../modules/events/event.routes";
 import { flowRoutes } from "../../modules/flow/flow.routes";
 import { programRoutes } from "../../modules/program/program.routes";
+import { webhookRoutes } from "../../modules/webhook/webhook.routes";
 import type { RestRoute } from "./route";
 
 /** Every route of the gateway, in the order the OpenAPI document lists them. */
-export const ROUTES: RestRoute[] = [...executionRoutes, ...executionResultRoutes, ...eventRoutes, ...programRoutes, ...flowRoutes, ...contactRoutes, ...audienceRoutes, ...didRoutes, ...organizationRoutes, ...dncRoutes];
+export const ROUTES: RestRoute[] = [...executionRoutes, ...executionResultRoutes, ...eventRoutes, ...programRoutes, ...flowRoutes, ...contactRoutes, ...audienceRoutes, ...didRoutes, ...organizationRoutes, ...dncRoutes, ...webhookRoutes];

@@ -53,9 +53,20 @@ interface CallRow {
 /** Signs of life of calls are written together, at most this often. */
 const KEEPALIVE_MS = 1000;
 
+/** A call's advanced flow, saved if nobody advanced it since it was read (compare-and-set on its turn). */
+interface FlowSave {
+  attemptId: string;
+  state: FlowState;
+  fromTurn: number;
+  answeredAt: number;
+}
+
 export class CarrierCalls {
   /** A call the carrier reported about is alive: one statement a second for every call that spoke meanwhile. */
   private readonly alive: Batcher<string>;
+  /** Voice requests that arrive together read their calls in one statement and save them in another. */
+  private readonly loads: Batcher<string, CallRow | null>;
+  private readonly saves: Batcher<FlowSave, boolean>;
 
   constructor(
     private readonly o: {
@@ -70,11 +81,13 @@ export class CarrierCalls {
   ) {
     this.alive = new Batcher(
       async (ids) => {
-        const unique = [...new Set(ids)];
+        const unique = [...new Set(ids)].sort();
         await this.o.db.execute(`UPDATE call_attempts SET last_event_at = ${this.o.db.dialect.nowMs} WHERE outcome IS NULL AND id IN (${marks(unique.length)})`, unique);
       },
       { delayMs: KEEPALIVE_MS },
     );
+    this.loads = new Batcher((ids) => this.loadMany(ids), { maxBatch: 500, parallel: 4 });
+    this.saves = new Batcher((saves) => this.saveMany(saves), { maxBatch: 500, parallel: 4 });
   }
 
   /**
@@ -84,7 +97,7 @@ export class CarrierCalls {
    */
   async voice(attemptId: string, req: VoiceRequest): Promise<{ instruction: Instruction; turn: number } | null> {
     for (let tries = 0; tries < 5; tries++) {
-      const call = await this.load(attemptId);
+      const call = await this.loads.push(attemptId);
       if (!call || call.outcome !== null) return null;
       const { flow, readsContact } = await this.o.flows.get(call.flowId, call.flowVersion);
       const state = call.state ?? startFlow(flow).state;
@@ -95,12 +108,8 @@ export class CarrierCalls {
       const ctx = await this.context(call, readsContact);
       let turn = advance(flow, state, this.input(flow, state, req), ctx);
       turn = await this.runServerSteps(flow, call, turn, ctx);
-      const saved = await this.o.db.execute(
-        `UPDATE call_attempts SET flow_state = ?, flow_turn = ?, answered_at = COALESCE(answered_at, ?), last_event_at = ${this.o.db.dialect.nowMs}
-         WHERE id = ? AND outcome IS NULL AND COALESCE(flow_turn, 0) = ?`,
-        [JSON.stringify(turn.state), turn.state.turn, this.o.clock.now().getTime(), attemptId, state.turn],
-      );
-      if (saved === 1) return { instruction: turn.instruction, turn: turn.state.turn };
+      const saved = await this.saves.push({ attemptId, state: turn.state, fromTurn: state.turn, answeredAt: call.answeredAt ?? this.o.clock.now().getTime() });
+      if (saved) return { instruction: turn.instruction, turn: turn.state.turn };
       // Another process advanced this call meanwhile: read it again.
     }
     throw new Error(`could not save the flow state of attempt ${attemptId}`);
@@ -171,35 +180,62 @@ export class CarrierCalls {
     });
   }
 
-  private async load(attemptId: string): Promise<CallRow | null> {
+  /**
+   * Saves advanced flows in one statement. Each row is saved only if its turn is still the one it was read at; when
+   * fewer rows changed than were sent, every request of the batch reads its call again (a request whose save did
+   * land then finds its own turn and answers it, as for a repeat).
+   */
+  private async saveMany(saves: FlowSave[]): Promise<boolean[]> {
+    // One row per call, in id order (the order every multi-row write on attempts takes its locks).
+    const first = saves.filter((s, i) => saves.findIndex((o) => o.attemptId === s.attemptId) === i).sort((a, b) => (a.attemptId < b.attemptId ? -1 : 1));
+    const dialect = this.o.db.dialect;
+    const changed = await this.o.db.execute(
+      dialect.updateFromRows("call_attempts", "id", ["flow_state", "flow_turn", "answered_at"], first.length, {
+        compare: ["from_turn"],
+        also: { last_event_at: dialect.nowMs },
+        where: "t.outcome IS NULL AND COALESCE(t.flow_turn, 0) = v.from_turn",
+      }),
+      first.flatMap((s) => [s.attemptId, JSON.stringify(s.state), s.state.turn, s.answeredAt, s.fromTurn]),
+    );
+    return saves.map((s) => changed === first.length && first.includes(s));
+  }
+
+  private async loadMany(attemptIds: string[]): Promise<Array<CallRow | null>> {
+    const ids = [...new Set(attemptIds)];
     const rows = await this.o.db.read((r) =>
       r.query<Record<string, unknown>>(
         `SELECT a.id, a.execution_id, a.contact_id, a.attempt_number, a.outcome, a.provider_call_id, a.flow_state, a.flow_turn, a.answered_at,
                 e.flow_id, e.flow_version, e.program_id, e.organization_id, c.primary_phone
          FROM call_attempts a JOIN program_executions e ON e.id = a.execution_id
          JOIN execution_contacts c ON c.execution_id = a.execution_id AND c.contact_id = a.contact_id
-         WHERE a.id = ?`,
-        [attemptId],
+         WHERE a.id IN (${marks(ids.length)})`,
+        ids,
       ),
     );
-    const r = rows[0];
-    if (!r) return null;
-    const state = r.flow_state == null ? null : (JSON.parse(String(r.flow_state)) as FlowState | null);
-    return {
-      id: String(r.id),
-      executionId: String(r.execution_id),
-      contactId: String(r.contact_id),
-      attemptNumber: toInt(r.attempt_number),
-      outcome: (r.outcome as string | null) ?? null,
-      providerCallId: (r.provider_call_id as string | null) ?? null,
-      state,
-      turn: r.flow_turn == null ? null : toInt(r.flow_turn),
-      answeredAt: r.answered_at == null ? null : toInt(r.answered_at),
-      flowId: String(r.flow_id),
-      flowVersion: toInt(r.flow_version),
-      programId: String(r.program_id),
-      organizationId: String(r.organization_id),
-      phone: String(r.primary_phone),
-    };
+    const byId = new Map(rows.map((r) => [String(r.id), r]));
+    return attemptIds.map((id) => {
+      const r = byId.get(id);
+      return r ? callRow(r) : null;
+    });
   }
+}
+
+function callRow(r: Record<string, unknown>): CallRow {
+  const state = r.flow_state == null ? null : (JSON.parse(String(r.flow_state)) as FlowState | null);
+  return {
+    id: String(r.id),
+    executionId: String(r.execution_id),
+    contactId: String(r.contact_id),
+    attemptNumber: toInt(r.attempt_number),
+    outcome: (r.outcome as string | null) ?? null,
+    providerCallId: (r.provider_call_id as string | null) ?? null,
+    state,
+    turn: r.flow_turn == null ? null : toInt(r.flow_turn),
+    answeredAt: r.answered_at == null ? null : toInt(r.answered_at),
+    flowId: String(r.flow_id),
+    flowVersion: toInt(r.flow_version),
+    programId: String(r.program_id),
+    organizationId: String(r.organization_id),
+    phone: String(r.primary_phone),
+  };
 }

@@ -8,7 +8,7 @@ import * as metrics from "../../shared/metrics";
 import { appendEvents, NewEvent } from "../events/event-log";
 import { ExecutionContactStatus as C, ExecutionStatus as S, ProgramExecution, SkipReason } from "../execution/execution.entity";
 import { CONTACT_TRANSITIONS, sqlList } from "../execution/execution-lifecycle";
-import { changeStatus, CounterDelta, finishIfDone, moveCounters, publishAfterCommit, readExecutionForUpdate } from "../execution/execution.store";
+import { changeStatus, CounterDelta, finishIfDone, mayFinish, moveCounters, publishAfterCommit, readExecutionForUpdate } from "../execution/execution.store";
 import type { RetryStrategy } from "../program/retry-strategy.types";
 import type { CallOutcome, FlowOutcome } from "../telephony/call-outcome";
 import { ContactMove, marks, moveInProgressContacts } from "./dispatch.store";
@@ -175,7 +175,9 @@ export async function completeAttempts(tx: Tx, items: FinishedAttempt[], now: Da
     await moveCounters(tx, executionId, delta, now);
     await appendEvents(tx, executionId, completionEvents(writes, moves, corrections, contacts, skipReasonOf(exec.status)), now);
     const paused = await countNodeRuns(tx, exec, writes.map((w) => w.flow.path), now);
-    const finished = await finishIfDone(tx, executionId, now);
+    // The row is locked, so its counters after this batch are known: most batches cannot end the execution.
+    const after = { ...exec, contactsPending: exec.contactsPending + (delta[C.PENDING] ?? 0), contactsInProgress: exec.contactsInProgress + (delta[C.IN_PROGRESS] ?? 0) };
+    const finished = mayFinish(after) && (await finishIfDone(tx, executionId, now));
     await publishAfterCommit(tx, events, executionId, finished || paused ? "status" : "progress");
   }
   return report;
@@ -281,7 +283,9 @@ async function lockAttempts(tx: Tx, executionId: string, attemptIds: string[]): 
   );
 }
 
-async function writeResults(tx: Tx, writes: Array<{ row: AttemptRow; item: FinishedAttempt; flow: FlowResult }>): Promise<void> {
+async function writeResults(tx: Tx, unordered: Array<{ row: AttemptRow; item: FinishedAttempt; flow: FlowResult }>): Promise<void> {
+  // Rows of a multi-row write are locked in id order by every writer.
+  const writes = [...unordered].sort((a, b) => (a.row.id < b.row.id ? -1 : 1));
   const params = writes.flatMap(({ row, item, flow }) => [
     row.id,
     item.outcome,
@@ -294,7 +298,7 @@ async function writeResults(tx: Tx, writes: Array<{ row: AttemptRow; item: Finis
     JSON.stringify(flow.variables),
   ]);
   await tx.execute(
-    tx.dialect.updateFromRows("call_attempts", "id", RESULT_COLUMNS, writes.length, `(t.outcome IS NULL OR t.failure_reason = '${GUESSED}')`),
+    tx.dialect.updateFromRows("call_attempts", "id", RESULT_COLUMNS, writes.length, { where: `(t.outcome IS NULL OR t.failure_reason = '${GUESSED}')` }),
     params,
   );
 }

@@ -312,15 +312,17 @@ export interface Placement {
  * call id, its first flow state (unless a webhook was faster) and a first sign of life. The caller holds the
  * execution row.
  */
-export async function markPlaced(tx: Tx, executionId: string, placements: Placement[]): Promise<void> {
-  if (placements.length === 0) return;
+export async function markPlaced(tx: Tx, executionId: string, unordered: Placement[]): Promise<void> {
+  if (unordered.length === 0) return;
+  // Rows of a multi-row write are locked in id order by every writer.
+  const placements = [...unordered].sort((a, b) => (a.attemptId < b.attemptId ? -1 : 1));
   await tx.execute(
     `UPDATE execution_contacts SET lease_expires_at = NULL, provider_failures = 0
      WHERE execution_id = ? AND status = '${IN_PROGRESS}' AND claim_token IN (${marks(placements.length)})`,
     [executionId, ...placements.map((p) => p.attemptId)],
   );
   await tx.execute(
-    tx.dialect.updateFromRows("call_attempts", "id", ["provider_call_id", "flow_state"], placements.length, "t.outcome IS NULL AND t.flow_state IS NULL"),
+    tx.dialect.updateFromRows("call_attempts", "id", ["provider_call_id", "flow_state"], placements.length, { where: "t.outcome IS NULL AND t.flow_state IS NULL" }),
     placements.flatMap((p) => [p.attemptId, p.providerCallId, JSON.stringify(p.flowState)]),
   );
   await tx.execute(
