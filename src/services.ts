@@ -5,6 +5,8 @@ import { DidService } from "./modules/did/did.service";
 import { DncService } from "./modules/dnc/dnc.service";
 import { ExecutionExports } from "./modules/execution/execution-export";
 import { ExecutionService } from "./modules/execution/execution.service";
+import { ExecutionResultsService } from "./modules/execution/execution-results.service";
+import { EventService } from "./modules/events/event.service";
 import { FlowService } from "./modules/flow/flow.service";
 import { OrganizationService } from "./modules/organization/organization.service";
 import { ProgramService } from "./modules/program/program.service";
@@ -24,6 +26,10 @@ export interface Services {
   executions: ExecutionService;
   /** CSV/NDJSON exports of an execution's contacts and call attempts. */
   exports: ExecutionExports;
+  /** An execution's report and relaunch. */
+  results: ExecutionResultsService;
+  /** An execution's event log. */
+  events: EventService;
   webhooks: WebhookService;
 }
 
@@ -45,6 +51,8 @@ export function createServices(db: Db, clock: Clock, events: ExecutionEventPubli
     programs: new ProgramService(db, clock, dids),
     executions,
     exports: new ExecutionExports(db, executions),
+    results: new ExecutionResultsService(db, executions),
+    events: new EventService(db),
     webhooks: new WebhookService(db, clock),
   };
 }

@@ -36,6 +36,11 @@ export interface SqlDialect {
    * all the rows before it; SQLite plans it right by itself.
    */
   forceIndex(index: string): string;
+  /**
+   * The elements of a JSON array held as text in `column`, one row each, to comma-join after the table that holds
+   * the column (`FROM t, <from>`); `value` is an element's text, NULL for a column holding JSON null (filter on it).
+   */
+  jsonArrayRows(column: string, alias: string): { from: string; value: string };
 }
 
 export interface UpdateFromRowsOptions {
@@ -72,6 +77,7 @@ export const mysqlDialect: SqlDialect = {
   uuid: "UUID()",
   concat: (...parts) => `CONCAT(${parts.join(", ")})`,
   forceIndex: (index) => ` FORCE INDEX (\`${index}\`)`,
+  jsonArrayRows: (column, alias) => ({ from: `JSON_TABLE(${column}, '$[*]' COLUMNS (v VARCHAR(255) PATH '$')) ${alias}`, value: `${alias}.v` }),
 };
 
 export const sqliteDialect: SqlDialect = {
@@ -91,4 +97,5 @@ export const sqliteDialect: SqlDialect = {
   uuid: "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-a' || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))",
   concat: (...parts) => parts.join(" || "),
   forceIndex: () => "",
+  jsonArrayRows: (column, alias) => ({ from: `json_each(${column}) ${alias}`, value: `${alias}.value` }),
 };

@@ -9,11 +9,13 @@ import { DncResolver } from "../modules/dnc/dnc.resolver";
 import { OrganizationResolver } from "../modules/organization/organization.resolver";
 import { ExecutionProgressResolver } from "../modules/execution/execution-progress.resolver";
 import { ExecutionResolver } from "../modules/execution/execution.resolver";
+import { ExecutionResultsResolver } from "../modules/execution/execution-results.resolver";
+import { EventResolver } from "../modules/events/event.resolver";
 import { FlowResolver } from "../modules/flow/flow.resolver";
 import { ProgramResolver } from "../modules/program/program.resolver";
 import { WebhookResolver } from "../modules/webhook/webhook.resolver";
 
-export const RESOLVERS = [ContactResolver, AudienceResolver, FlowResolver, ProgramResolver, ExecutionResolver, ExecutionProgressResolver, DidResolver, OrganizationResolver, DncResolver, WebhookResolver] as const;
+export const RESOLVERS = [ContactResolver, AudienceResolver, FlowResolver, ProgramResolver, ExecutionResolver, ExecutionProgressResolver, ExecutionResultsResolver, EventResolver, DidResolver, OrganizationResolver, DncResolver, WebhookResolver] as const;
 
 /** Code-first schema. Input validation lives in the services (shared with REST), so type-graphql's is off. */
 export async function buildGraphQLSchema(): Promise<GraphQLSchema> {

@@ -7,8 +7,13 @@ import { NotFoundError } from "../shared/errors";
 import type { Logger } from "../shared/logger";
 import { isUuid } from "../shared/validation";
 import type { ExecutionChangeKind } from "./execution-events";
+import { readEventsAfter, mustOwnExecution, ExecutionEventView } from "../modules/events/event.service";
+import { ExecutionChannel, ProgressWatcher } from "./execution-channel";
+import { EventFollower } from "./event-follower";
 import { BusSubscription, EventBus, TOPICS } from "./pubsub";
 import { SnapshotStream } from "./snapshot-stream";
+
+export { ExecutionChannel, ProgressWatcher };
 
 /** How often an API process re-reads the executions its clients follow (Redis is for speed, the database for truth). */
 export const DEFAULT_POLL_MS = 2000;
@@ -58,25 +63,19 @@ export class ExecutionFeeds {
 
   /**
    * `executionProgress`: the current snapshot first, then one per committed change (counter-only ones coalesced),
-   * ending after the finished snapshot. Another organization's, an unknown or a malformed id is EXECUTION_NOT_FOUND.
+   * ending after the finished snapshot. `after` (the last sequence a reconnecting client saw) skips the first snapshot
+   * when nothing changed since. Another organization's, an unknown or a malformed id is EXECUTION_NOT_FOUND.
    */
-  async progress(organizationId: string, executionId: string): Promise<AsyncIterableIterator<ProgramExecution>> {
+  async progress(organizationId: string, executionId: string, after = 0): Promise<AsyncIterableIterator<ProgramExecution>> {
     if (this.closed) throw new Error("shutting down");
     if (!isUuid(executionId)) throw new NotFoundError("Execution", executionId);
-    let channel = this.executions.get(executionId);
-    if (!channel) {
-      channel = new ExecutionChannel(this.opts.bus, executionId, this.opts.progressIntervalMs, this.opts.busGraceMs ?? DEFAULT_BUS_GRACE_MS);
-      this.executions.set(executionId, channel);
-    }
-    const joined = channel;
+    const joined = this.channelOf(executionId);
     const watcher = new ProgressWatcher(
       new SnapshotStream(() => {
         joined.watchers.delete(watcher);
-        if (joined.watchers.size === 0) {
-          joined.close();
-          if (this.executions.get(executionId) === joined) this.executions.delete(executionId);
-        }
+        this.leave(executionId, joined);
       }),
+      after,
     );
     joined.watchers.add(watcher);
     try {
@@ -86,12 +85,62 @@ export class ExecutionFeeds {
       const current = await this.opts.db.read((r) => readExecution(r, executionId, organizationId));
       if (!current) throw new NotFoundError("Execution", executionId);
       watcher.offer(current);
+      // Finished and already seen: nothing will ever follow.
+      if (isFinished(current) && current.sequence <= after) watcher.stream.end();
       joined.offerFromDatabase(current);
       return watcher.stream;
     } catch (err) {
       await watcher.stream.return();
       throw err;
     }
+  }
+
+  /**
+   * `executionEvents`: the log after `after`, replayed from the database, then live. Rides the execution's channel:
+   * each newer snapshot (bus or re-read) wakes the follower, which reads the log after the last position it handed out.
+   */
+  async events(organizationId: string, executionId: string, after = 0): Promise<AsyncIterableIterator<ExecutionEventView>> {
+    if (this.closed) throw new Error("shutting down");
+    if (!isUuid(executionId)) throw new NotFoundError("Execution", executionId);
+    const joined = this.channelOf(executionId);
+    const placeholder = { wake: () => undefined };
+    joined.followers.add(placeholder);
+    try {
+      // Subscribe first, then read (as above): a change committing after the ownership read wakes the follower.
+      await settleWithin(joined.subscription.established, this.establishTimeoutMs);
+      const { finished } = await this.opts.db.read((r) => mustOwnExecution(r, organizationId, executionId));
+      const follower: EventFollower = new EventFollower({
+        after: Math.max(0, Math.floor(after)),
+        finishedAtStart: finished,
+        read: (from, limit) => this.opts.db.read((r) => readEventsAfter(r, executionId, from, limit)),
+        onRelease: () => {
+          joined.followers.delete(follower);
+          this.leave(executionId, joined);
+        },
+        onReadError: (err) => this.opts.logger.warn({ err, executionId }, "reading the event log failed; retrying"),
+      });
+      joined.followers.add(follower);
+      return follower;
+    } finally {
+      joined.followers.delete(placeholder);
+      this.leave(executionId, joined);
+    }
+  }
+
+  private channelOf(executionId: string): ExecutionChannel {
+    let channel = this.executions.get(executionId);
+    if (!channel) {
+      channel = new ExecutionChannel(this.opts.bus, executionId, this.opts.progressIntervalMs, this.opts.busGraceMs ?? DEFAULT_BUS_GRACE_MS);
+      this.executions.set(executionId, channel);
+    }
+    return channel;
+  }
+
+  /** Closes the channel once nobody follows it. */
+  private leave(executionId: string, channel: ExecutionChannel): void {
+    if (!channel.idle) return;
+    channel.close();
+    if (this.executions.get(executionId) === channel) this.executions.delete(executionId);
   }
 
   /** `executionsChanged`: launches and status changes in the organization, optionally of one program. */
@@ -139,7 +188,10 @@ export class ExecutionFeeds {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.pollTimer);
-    for (const channel of [...this.executions.values()]) for (const w of [...channel.watchers]) w.stream.end();
+    for (const channel of [...this.executions.values()]) {
+      for (const w of [...channel.watchers]) w.stream.end();
+      for (const f of [...channel.followers]) if (f instanceof EventFollower) f.end();
+    }
     for (const channel of [...this.organizations.values()]) for (const w of [...channel.watchers]) w.stream.end();
   }
 
@@ -190,104 +242,6 @@ export class ExecutionFeeds {
         .andWhere("(e.actual_end_at IS NULL OR e.actual_end_at >= :since)", { since })
         .getMany(),
     );
-  }
-}
-
-/** One subscriber of `executionProgress`: drops stale and duplicate snapshots, ends after the finished one. */
-export class ProgressWatcher {
-  private lastSequence = 0;
-
-  constructor(readonly stream: SnapshotStream) {}
-
-  offer(snapshot: ProgramExecution): void {
-    if (snapshot.sequence <= this.lastSequence) return;
-    this.lastSequence = snapshot.sequence;
-    this.stream.push(snapshot);
-    if (isFinished(snapshot)) this.stream.end();
-  }
-}
-
-/**
- * One execution followed in this process. Status changes (and the finish) go out at once and are never merged;
- * counter-only snapshots go out at most once per interval, leading edge first, and the latest one always follows on
- * the trailing edge.
- */
-export class ExecutionChannel {
-  readonly watchers = new Set<ProgressWatcher>();
-  readonly subscription: BusSubscription;
-  private latest: ProgramExecution | null = null;
-  private lastSent: ProgramExecution | null = null;
-  private lastProgressAt = Number.NEGATIVE_INFINITY;
-  private timer: NodeJS.Timeout | null = null;
-  private graceTimer: NodeJS.Timeout | null = null;
-  /** The newest database snapshot waiting out the grace. */
-  private fromDatabase: ProgramExecution | null = null;
-  private closed = false;
-
-  constructor(
-    bus: EventBus,
-    executionId: string,
-    private readonly intervalMs: number,
-    private readonly graceMs: number,
-  ) {
-    this.subscription = bus.subscribe(TOPICS.execution(executionId), (e) => this.offer(e.execution, e.kind));
-  }
-
-  /** Every snapshot goes through here, from the bus (with its kind) or from the database (kind unknown). */
-  offer(snapshot: ProgramExecution, kind: ExecutionChangeKind = "progress"): void {
-    if (this.closed || (this.latest && snapshot.sequence <= this.latest.sequence)) return;
-    this.latest = snapshot;
-    // Judge by content as well as by label: a snapshot read back from the database carries no kind.
-    const sent = this.lastSent;
-    if (kind !== "progress" || (sent && (sent.status !== snapshot.status || isFinished(sent) !== isFinished(snapshot)))) {
-      this.send(snapshot);
-      return;
-    }
-    if (this.timer) return; // the trailing edge sends the latest
-    const wait = this.lastProgressAt + this.intervalMs - performance.now();
-    if (wait <= 0) {
-      this.lastProgressAt = performance.now();
-      this.send(snapshot);
-    } else {
-      this.timer = setTimeout(() => this.flush(), wait);
-    }
-  }
-
-  /** A snapshot read from the database: news only if the bus has not brought it (or newer) within the grace. */
-  offerFromDatabase(snapshot: ProgramExecution): void {
-    if (this.closed || (this.latest && snapshot.sequence <= this.latest.sequence)) return;
-    if (this.fromDatabase && snapshot.sequence <= this.fromDatabase.sequence) return;
-    this.fromDatabase = snapshot;
-    this.graceTimer ??= setTimeout(() => {
-      const row = this.fromDatabase!;
-      this.graceTimer = null;
-      this.fromDatabase = null;
-      this.offer(row);
-    }, this.graceMs);
-  }
-
-  close(): void {
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.graceTimer) clearTimeout(this.graceTimer);
-    this.timer = null;
-    this.graceTimer = null;
-    this.subscription.close();
-  }
-
-  private flush(): void {
-    this.timer = null;
-    if (this.latest && this.latest !== this.lastSent) {
-      this.lastProgressAt = performance.now();
-      this.send(this.latest);
-    }
-  }
-
-  private send(snapshot: ProgramExecution): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.lastSent = snapshot;
-    for (const watcher of [...this.watchers]) watcher.offer(snapshot);
   }
 }
 

@@ -125,8 +125,8 @@ export class ExecutionAlreadyRunningError extends DomainError {
 }
 
 export class AudienceEmptyError extends DomainError {
-  constructor(audienceId: string) {
-    super("AUDIENCE_EMPTY", `Audience ${audienceId} has no contacts`);
+  constructor(audienceId: string, message = `Audience ${audienceId} has no contacts`) {
+    super("AUDIENCE_EMPTY", message);
   }
 }
 

@@ -154,6 +154,12 @@ describeEachDb("REST gateway: every operation's real responses match the OpenAPI
     await expectExecutionTrue(app, await api.ok("PATCH", `/program-executions/${executionId}/pause`, 200));
     await expectExecutionTrue(app, await api.ok("PATCH", `/program-executions/${executionId}/resume`, 200));
     await expectExecutionTrue(app, await api.ok("DELETE", `/program-executions/${executionId}`, 200));
+    // Results: the event log, the report, and a relaunch of the contacts the cancel skipped.
+    const events = await api.ok("GET", `/program-executions/${executionId}/events?after=0&limit=50`, 200);
+    expect(events.data.map((e: Json) => e.type)).toEqual(["execution.launched", "execution.status_changed", "execution.status_changed", "execution.status_changed", "execution.finished"]);
+    expect(await api.ok("GET", `/program-executions/${executionId}/report`, 200)).toMatchObject({ contacts: { total: 2, skipped: 2 }, calls: { totalCalls: 1, answered: 1 } });
+    const relaunched = await api.ok("POST", `/program-executions/${executionId}/relaunch`, 201, { statuses: ["skipped"] });
+    await expectExecutionTrue(app, await api.ok("DELETE", `/program-executions/${relaunched.executionId}`, 200));
 
     // Deletes, once nothing uses the object any more
     expect((await api.ok("DELETE", `/programs/${program.id}`, 200)).id).toBe(program.id);

@@ -51,6 +51,8 @@ import {
   webhookPatchSchema,
   webhookSchema,
 } from "../../modules/webhook/webhook.schema";
+import { executionReportSchema, relaunchInputSchema, reportCallsSchema, reportContactsSchema, reportDurationSchema } from "../../modules/execution/execution-results.schema";
+import { eventPageSchema, eventSchema, eventsMetaSchema } from "../../modules/events/event.schema";
 import { pageMetaSchema } from "../../shared/page.schema";
 import { errorSchema } from "./error.schema";
 import type { Tag } from "./route";
@@ -100,8 +102,16 @@ export const COMPONENTS = {
     WebhookPage: webhookPageSchema,
     WebhookDelivery: webhookDeliverySchema,
     WebhookDeliveryPage: webhookDeliveryPageSchema,
+    ExecutionEvent: eventSchema,
+    ExecutionEventPage: eventPageSchema,
+    ExecutionEventPageMeta: eventsMetaSchema,
+    ExecutionReport: executionReportSchema,
+    ReportContacts: reportContactsSchema,
+    ReportCalls: reportCallsSchema,
+    ReportDuration: reportDurationSchema,
   },
   input: {
+    RelaunchRequest: relaunchInputSchema,
     LaunchRequest: launchBodySchema,
     RetryStrategyInput: retryStrategyInputSchema,
     ProgramInput: programInputSchema,

@@ -1,9 +1,10 @@
-import { Arg, ID, Resolver, Root, Subscription } from "type-graphql";
+import { Arg, ID, Int, Resolver, Root, Subscription } from "type-graphql";
 import type { SubscribeResolverData } from "type-graphql";
 import type { GraphQLContext } from "../../http/graphql-context";
 import type { ExecutionFeeds } from "../../pubsub/execution-feeds";
 import { doc } from "../../shared/docs";
 import { ProgramExecution } from "./execution.entity";
+import { resumeArgsSchema } from "../events/event.schema";
 import { executionListQuery, executionSchema } from "./execution.schema";
 
 type Data<Args> = SubscribeResolverData<unknown, Args, GraphQLContext>;
@@ -19,10 +20,15 @@ function feeds(context: GraphQLContext): ExecutionFeeds {
 export class ExecutionProgressResolver {
   @Subscription(() => ProgramExecution, {
     description:
-      "The current snapshot at once, then one per committed change (counter-only changes at most once per VOICECAST_PROGRESS_INTERVAL_MS); completes after the finished snapshot (actualEndAt set).",
-    subscribe: ({ args, context }: Data<{ executionId: string }>) => feeds(context).progress(context.organizationId, args.executionId),
+      "The current snapshot at once, then one per committed change (counter-only changes at most once per VOICECAST_PROGRESS_INTERVAL_MS); completes after the finished snapshot (actualEndAt set). With `after`, the first snapshot is skipped when nothing changed since; the event-by-event replay is executionEvents.",
+    subscribe: ({ args, context }: Data<{ executionId: string; after?: number | null }>) =>
+      feeds(context).progress(context.organizationId, args.executionId, args.after ?? 0),
   })
-  executionProgress(@Root() snapshot: ProgramExecution, @Arg("executionId", () => ID, { description: doc(executionSchema, "id") }) _executionId: string): ProgramExecution {
+  executionProgress(
+    @Root() snapshot: ProgramExecution,
+    @Arg("executionId", () => ID, { description: doc(executionSchema, "id") }) _executionId: string,
+    @Arg("after", () => Int, { nullable: true, description: doc(resumeArgsSchema, "progressAfter") }) _after: number | null,
+  ): ProgramExecution {
     return snapshot;
   }
 

@@ -5,7 +5,6 @@ import { isUniqueViolation } from "../../db/db";
 import type { ExecutionChangeKind, ExecutionEventPublisher } from "../../pubsub/execution-events";
 import type { Clock } from "../../shared/clock";
 import {
-  AudienceEmptyError,
   ExecutionAlreadyRunningError,
   InvalidExecutionStateError,
   NotFoundError,
@@ -29,6 +28,7 @@ import { callAttemptsQuery, executionContactsQuery, executionListQuery, launchIn
 import { ACTIVE_STATUSES, canTransition, ExecutionAction, EXECUTION_TRANSITIONS } from "./execution-lifecycle";
 import { changeStatus, publishAfterCommit, readExecution } from "./execution.store";
 import { callsQuery, contactsQuery } from "./execution.queries";
+import { contactSource, LaunchSource } from "./execution-relaunch";
 
 /** An idempotency key answers with the same execution for this long. */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -60,9 +60,10 @@ export class ExecutionService {
    * INSERT … SELECT (the audience never passes through Node). The unique `active_program_id` makes "one unfinished
    * execution per program" a database guarantee, also when launches race. The program is read inside that
    * transaction under its row lock, the lock update, archive and delete take, so an execution is never created
-   * for a program that an archive or a delete has just changed.
+   * for a program that an archive or a delete has just changed. `source` (a relaunch) takes the contacts from a
+   * finished execution instead of the audience.
    */
-  async launch(organizationId: string, programId: string, options: LaunchOptions = {}): Promise<ProgramExecution> {
+  async launch(organizationId: string, programId: string, options: LaunchOptions = {}, source: LaunchSource | null = null): Promise<ProgramExecution> {
     const opts = parseInput(launchInputSchema, options);
     const now = this.clock.now();
     // A first unlocked look answers the common refusals without a write transaction, and before the idempotency
@@ -129,16 +130,17 @@ export class ExecutionService {
         // the do-not-call list is skipped at once (claims check the list again for numbers listed later).
         const dnc = (await tx.query("SELECT 1 FROM dnc_numbers WHERE organization_id = ? LIMIT 1", [organizationId])).length > 0;
         const listed = dnc ? "d.number IS NOT NULL" : "1 = 0";
+        const from = contactSource(source, program.audienceId);
         const copied = await tx.execute(
           `INSERT INTO execution_contacts (execution_id, contact_id, primary_phone, status, skip_reason, attempts, next_attempt_at, zone_key)
            SELECT ?, c.id, c.primary_phone, CASE WHEN ${listed} THEN '${ExecutionContactStatus.SKIPPED}' ELSE '${ExecutionContactStatus.PENDING}' END,
              CASE WHEN ${listed} THEN '${SkipReason.DNC}' ELSE NULL END, 0, ?, ${program.callingHours ? "c.zone_key" : "''"}
-           FROM audience_contacts ac JOIN contacts c ON c.id = ac.contact_id
+           FROM ${from.join}
            ${dnc ? "LEFT JOIN dnc_numbers d ON d.organization_id = c.organization_id AND d.number = c.primary_phone" : ""}
-           WHERE ac.audience_id = ?`,
-          [id, scheduledStartAt.getTime(), program.audienceId],
+           WHERE ${from.where}`,
+          [id, scheduledStartAt.getTime(), ...from.params],
         );
-        if (copied === 0) throw new AudienceEmptyError(program.audienceId);
+        if (copied === 0) throw from.empty();
         const [{ n: suppressed }] = dnc
           ? await tx.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM execution_contacts WHERE execution_id = ? AND status = '${ExecutionContactStatus.SKIPPED}'`, [id])
           : [{ n: 0 }];
@@ -158,7 +160,7 @@ export class ExecutionService {
           programId,
           ProgramStatus.DRAFT,
         ]);
-        await appendEvents(tx, id, [{ type: "execution.launched", data: { totalContacts: copied, skipped: Number(suppressed), status: execution.status } }], now);
+        await appendEvents(tx, id, [{ type: "execution.launched", data: { totalContacts: copied, skipped: Number(suppressed), status: execution.status, ...(source ? { relaunchOf: source.executionId } : {}) } }], now);
         return this.publishAfterCommit(tx, id, "launched");
       });
     } catch (err) {
