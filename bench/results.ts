@@ -21,26 +21,28 @@ import { Db } from "../src/db/db";
 import { recreateDatabase } from "../src/db/mysql-admin";
 import { OrganizationService } from "../src/modules/organization/organization.service";
 import { systemClock } from "../src/shared/clock";
+import { seedFinishedExecution } from "./report";
+import { measureWebhookLag as runWebhookLag, webhookLagLines } from "./results-webhooks";
 import { fmtMs, machine, seedAudience } from "./support";
 
 const url = process.env.BENCH_DATABASE_URL ?? "mariadb://root@127.0.0.1:3306/voicecast_bench_results";
 const SIZE = Number(process.argv[2] ?? 1_000_000);
 const PORT = Number(process.env.BENCH_PORT ?? 4910);
 const MAIN = join(__dirname, "..", "dist", "src", "main.js");
-const NOT_MEASURED = "not measured in this run";
 
 /** What every measurement gets: the running API process, its key, and the launched execution of SIZE contacts. */
 interface BenchContext {
   api: ChildProcess;
   base: string;
   apiKey: string;
+  organizationId: string;
   db: Db;
   executionId: string;
   size: number;
 }
 
-/** Lines of markdown for one section, or null when the measurement is not implemented yet. */
-type Measurement = (ctx: BenchContext) => Promise<string[] | null>;
+/** Lines of markdown for one section. */
+type Measurement = (ctx: BenchContext) => Promise<string[]>;
 
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -110,16 +112,37 @@ const measureExport: Measurement = async (ctx) => {
 };
 
 /**
- * Slot: the report on the same execution of SIZE contacts (GET /api/program-executions/{id}/report), timed (median
- * of a few calls after one warm-up). To be filled in once the report is merged; until then it reports nothing.
+ * The report (GET /api/program-executions/{id}/report) on a finished execution of SIZE contacts with about 1.4 × SIZE
+ * call attempts, generated in the database: one warm-up, then the median of three, and the API's RSS around them.
  */
-const measureReport: Measurement = async () => null;
+const measureReport: Measurement = async (ctx) => {
+  const executionId = await seedFinishedExecution(ctx.db, ctx.organizationId, ctx.size);
+  const [{ n }] = await ctx.db.read((r) => r.query<{ n: string }>("SELECT COUNT(*) AS n FROM call_attempts WHERE execution_id = ?", [executionId]));
+  const rss0 = rssMb(ctx.api.pid!);
+  const times: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const t = performance.now();
+    await rest(ctx, "GET", `/program-executions/${executionId}/report`);
+    times.push(performance.now() - t);
+  }
+  const [warm, ...rest3] = times;
+  const median = [...rest3].sort((a, b) => a - b)[1];
+  return [
+    `### Report on ${ctx.size.toLocaleString("en-US")} contacts (${Number(n).toLocaleString("en-US")} call attempts)`,
+    "",
+    "| warm-up | runs | median | API RSS before → after |",
+    "|---:|---|---:|---|",
+    `| ${fmtMs(warm)} | ${rest3.map(fmtMs).join(", ")} | **${fmtMs(median)}** | ${rss0.toFixed(0)} → ${rssMb(ctx.api.pid!).toFixed(0)} MB |`,
+    "",
+  ];
+};
 
-/**
- * Slot: webhook delivery lag from the commit of an event to its receipt by a receiver started here, p50/p99, during
- * a 10,000-attempt run (a dispatcher process, simulator calls). To be filled in once webhooks are merged.
- */
-const measureWebhookLag: Measurement = async () => null;
+/** Webhook delivery lag during a 10,000-attempt run, in a database of its own (bench/results-webhooks.ts). */
+const measureWebhookLag: Measurement = async () => {
+  const lines: string[] = [];
+  for (const [sim, cap] of [[2000, 200], [0, 200]]) lines.push(...webhookLagLines(await runWebhookLag(`${url}_webhooks`, 10_000, sim, cap), sim, cap));
+  return lines;
+};
 
 const SECTIONS: Array<[string, Measurement]> = [
   ["Export", measureExport],
@@ -162,7 +185,7 @@ async function main() {
     const t1 = performance.now();
     const { executionId } = (await rest({ base, apiKey }, "POST", `/programs/${program.id}/launch`)) as { executionId: string };
     const launched = performance.now() - t1;
-    const ctx: BenchContext = { api, base, apiKey, db, executionId, size: SIZE };
+    const ctx: BenchContext = { api, base, apiKey, organizationId, db, executionId, size: SIZE };
 
     const lines = [
       `## Results and integrations: ${SIZE.toLocaleString("en-US")} contacts`,
@@ -172,8 +195,8 @@ async function main() {
       "",
     ];
     for (const [title, measure] of SECTIONS) {
-      const section = await measure(ctx);
-      lines.push(...(section ?? [`### ${title}`, "", NOT_MEASURED, ""]));
+      console.log(`${title}…`);
+      lines.push(...(await measure(ctx)));
     }
     lines.push(`Load average at the end ${loadavg()[0].toFixed(2)}.`);
     console.log(lines.join("\n"));
