@@ -8,7 +8,7 @@ import * as metrics from "../../shared/metrics";
 import { appendEvents, NewEvent } from "../events/event-log";
 import { ExecutionContactStatus as C, ExecutionStatus as S, ProgramExecution, SkipReason } from "../execution/execution.entity";
 import { CONTACT_TRANSITIONS, sqlList } from "../execution/execution-lifecycle";
-import { changeStatus, CounterDelta, finishIfDone, mayFinish, moveCounters, publishAfterCommit, readExecutionForUpdate } from "../execution/execution.store";
+import { bumpSequence, changeStatus, CounterDelta, finishIfDone, mayFinish, moveCounters, publishAfterCommit, readExecutionForUpdate } from "../execution/execution.store";
 import type { RetryStrategy } from "../program/retry-strategy.types";
 import type { CallOutcome, FlowOutcome } from "../telephony/call-outcome";
 import { ContactMove, marks, moveInProgressContacts } from "./dispatch.store";
@@ -172,7 +172,8 @@ export async function completeAttempts(tx: Tx, items: FinishedAttempt[], now: Da
       addDelta(delta, await correctContacts(tx, executionId, corrections));
       report.corrected += corrections.size;
     }
-    await moveCounters(tx, executionId, delta, now);
+    // Every batch changes something (attempt rows, events): `sequence` rises even when no counter moves.
+    if (!(await moveCounters(tx, executionId, delta, now))) await bumpSequence(tx, executionId, now);
     await appendEvents(tx, executionId, completionEvents(writes, moves, corrections, contacts, skipReasonOf(exec.status)), now);
     const paused = await countNodeRuns(tx, exec, writes.map((w) => w.flow.path), now);
     // The row is locked, so its counters after this batch are known: most batches cannot end the execution.

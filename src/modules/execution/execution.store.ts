@@ -98,8 +98,9 @@ export type CounterDelta = Partial<Record<C, number>>;
 /**
  * Moves the execution's counters by `delta` (the rows a statement actually changed) and bumps `sequence_no`.
  * `extraSet` adds assignments to the same statement (e.g. `actual_start_at = COALESCE(actual_start_at, ?)`).
+ * Answers whether it wrote anything (nothing to move and nothing extra: no statement, no bump).
  */
-export async function moveCounters(tx: Tx, id: string, delta: CounterDelta, now: Date, extraSet = "", extraParams: unknown[] = []): Promise<void> {
+export async function moveCounters(tx: Tx, id: string, delta: CounterDelta, now: Date, extraSet = "", extraParams: unknown[] = []): Promise<boolean> {
   const sets: string[] = [];
   const params: unknown[] = [];
   for (const [status, n] of Object.entries(delta) as Array<[C, number]>) {
@@ -108,11 +109,17 @@ export async function moveCounters(tx: Tx, id: string, delta: CounterDelta, now:
     sets.push(`${col} = ${col} + ?`);
     params.push(n);
   }
-  if (sets.length === 0 && !extraSet) return;
+  if (sets.length === 0 && !extraSet) return false;
   await tx.execute(
     `UPDATE program_executions SET ${[...sets, ...(extraSet ? [extraSet] : [])].join(", ")}, sequence_no = sequence_no + 1, updated_at = ? WHERE id = ?`,
     [...params, ...extraParams, now.getTime(), id],
   );
+  return true;
+}
+
+/** Bumps `sequence_no` for a change that moves no counter (a late result rewriting an attempt), so it is published. */
+export async function bumpSequence(tx: Tx, id: string, now: Date): Promise<void> {
+  await tx.execute("UPDATE program_executions SET sequence_no = sequence_no + 1, updated_at = ? WHERE id = ?", [now.getTime(), id]);
 }
 
 /** Unfinished executions (those holding their program's active slot) by status: one index range, for metrics. */
