@@ -77,7 +77,11 @@ export const mysqlDialect: SqlDialect = {
   uuid: "UUID()",
   concat: (...parts) => `CONCAT(${parts.join(", ")})`,
   forceIndex: (index) => ` FORCE INDEX (\`${index}\`)`,
-  jsonArrayRows: (column, alias) => ({ from: `JSON_TABLE(${column}, '$[*]' COLUMNS (v VARCHAR(255) PATH '$')) ${alias}`, value: `${alias}.v` }),
+  // Compared byte for byte, trailing spaces included (node ids are case- and space-sensitive, as in SQLite).
+  jsonArrayRows: (column, alias) => ({
+    from: `JSON_TABLE(${column}, '$[*]' COLUMNS (v VARCHAR(1000) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin PATH '$')) ${alias}`,
+    value: `${alias}.v`,
+  }),
 };
 
 export const sqliteDialect: SqlDialect = {
