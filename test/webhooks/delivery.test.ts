@@ -78,6 +78,28 @@ describeEachDb("webhook delivery", (target) => {
     expect(log.data.every((d: { status: string }) => d.status !== "pending")).toBe(true);
   });
 
+  it("an event that fails after others of the same claim were delivered keeps counting its attempts", async () => {
+    const hook = await receiver();
+    let finishedTries = 0;
+    hook.answer = (req) => (req.body.type === "execution.finished" && finishedTries++ === 0 ? 500 : 200);
+    const { organizationId, apiKey } = await newOrg(app);
+    const api = restFor(app, apiKey);
+    // Off during the run, so that turning it on hands both missed events (far apart in the log) to one claim.
+    const w = await app.services.webhooks.create(organizationId, { url: hook.url, events: ["execution.launched", "execution.finished"] });
+    await api.ok("PATCH", `/webhooks/${w.id}`, 200, { enabled: false });
+    const executionId = await run(app, organizationId, 4);
+    await api.ok("PATCH", `/webhooks/${w.id}`, 200, { enabled: true });
+    await waitFor("both events accepted", async () => hook.accepted().length >= 2);
+    expect(hook.accepted().map((r) => r.body.type)).toEqual(["execution.launched", "execution.finished"]);
+    expect(hook.accepted()[1].body.executionId).toBe(executionId);
+    const log = await api.ok("GET", `/webhooks/${w.id}/deliveries?limit=100`, 200);
+    const finished = log.data.filter((d: { eventId: string }) => d.eventId === hook.accepted()[1].body.id).reverse();
+    expect(finished.map((d: { attempt: number; status: string }) => [d.attempt, d.status])).toEqual([
+      [1, "failed"],
+      [2, "delivered"],
+    ]);
+  });
+
   it("a receiver down during the whole run gets everything once it is back", async () => {
     const hook = await receiver();
     const port = hook.port;

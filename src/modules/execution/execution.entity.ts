@@ -42,6 +42,7 @@ registerEnumType(ExecutionStatus, {
 @Entity("program_executions")
 @Index(["programId", "createdAt"])
 @Index(["organizationId", "status"])
+@Index(["organizationId", "actualEndAt"])
 @Index(["status"])
 @Index(["programId", "idempotencyKey"], { unique: true })
 export class ProgramExecution {

@@ -28,8 +28,15 @@ export interface DelivererOptions {
   onAttempt?: (event: WireEvent, o: Outcome) => void;
 }
 
-/** Cursors of finished executions are looked at this often; unfinished ones every pass. */
-const SWEEP_MS = 30_000;
+/** Time left on the lease, after the last send, to record the claim's sends before anyone may take it over. */
+const RECORD_MARGIN_MS = 5000;
+
+/**
+ * Executions unfinished or finished within RECENT_MS are looked at every poll; all of them (late events of
+ * long-finished executions reopen their cursors) every SWEEP_MS.
+ */
+const RECENT_MS = 60_000;
+const SWEEP_MS = 5 * 60_000;
 
 /**
  * Sends execution events to webhooks, from any number of processes: each pass makes cursors for new executions,
@@ -50,6 +57,7 @@ export class WebhookDeliverer {
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private lastSweep = 0;
+  private lastDiscovery = 0;
 
   constructor(private readonly o: DelivererOptions) {
     this.log = o.logger.child({ part: "webhooks" });
@@ -112,10 +120,14 @@ export class WebhookDeliverer {
     this.woken = false;
     const { db, clock } = this.o;
     const now = clock.now().getTime();
-    const sweep = Date.now() - this.lastSweep >= SWEEP_MS;
-    if (sweep) this.lastSweep = Date.now();
-    const found = await db.read((r) => discoverCursors(r, sweep ? null : now - SWEEP_MS));
-    if (found.length) await db.transaction((tx) => openCursors(tx, found));
+    // New executions are looked for once per poll interval (not on every busy pass); all of them once per sweep.
+    if (Date.now() - this.lastDiscovery >= this.o.pollMs) {
+      this.lastDiscovery = Date.now();
+      const sweep = Date.now() - this.lastSweep >= SWEEP_MS;
+      if (sweep) this.lastSweep = Date.now();
+      const found = await db.read((r) => discoverCursors(r, sweep ? null : now - RECENT_MS));
+      if (found.length) await db.transaction((tx) => openCursors(tx, found));
+    }
     const room = this.maxInFlight - this.sending.size;
     if (room <= 0) return false;
     const busy = [...this.perEndpoint].filter(([, n]) => n >= this.maxPerEndpoint).map(([id]) => id);
@@ -159,7 +171,7 @@ export class WebhookDeliverer {
   private async deliver(c: Claimed, leaseUntil: number): Promise<void> {
     const outcomes: Outcome[] = [];
     for (const send of c.sends) {
-      if (outcomes.length > 0 && Date.now() + this.o.timeoutMs + 1000 > leaseUntil) break;
+      if (outcomes.length > 0 && Date.now() + this.o.timeoutMs + RECORD_MARGIN_MS > leaseUntil) break;
       const outcome = await this.post(c, send.event);
       outcomes.push(outcome);
       if (outcome.retryAt !== null || this.stopping) break;

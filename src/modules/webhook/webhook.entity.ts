@@ -105,6 +105,7 @@ export class WebhookCursor {
 @ObjectType({ description: doc(webhookDeliverySchema) })
 @Entity("webhook_deliveries")
 @Index(["webhookId", "createdAt"])
+@Index(["webhookId", "status"])
 export class WebhookDelivery {
   @Field(() => ID, dl("id"))
   @PrimaryColumn({ type: "varchar", length: 36 })

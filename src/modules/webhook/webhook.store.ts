@@ -45,16 +45,20 @@ export interface Claimed {
 
 /**
  * Makes the missing cursors of enabled webhooks (and reopens closed ones an execution has new events for). `since`
- * limits the look to executions unfinished or finished since then; null looks at all of them.
+ * limits the look to executions unfinished or finished since then (two index ranges on (organization, end time));
+ * null looks at all of them (a sweep, for late events of long-finished executions).
  */
 export async function discoverCursors(r: Reader, since: number | null): Promise<Array<{ webhookId: string; executionId: string; closed: boolean }>> {
-  const rows = await r.query<Record<string, unknown>>(
+  const select = (ended: string) =>
     `SELECT w.id AS webhook_id, e.id AS execution_id, c.webhook_id AS existing FROM webhooks w
-     JOIN program_executions e ON e.organization_id = w.organization_id
+     JOIN program_executions e ON e.organization_id = w.organization_id${ended}
      LEFT JOIN webhook_cursors c ON c.webhook_id = w.id AND c.execution_id = e.id
      WHERE w.enabled = 1 AND e.event_position > COALESCE(c.delivered_position, 0) AND (c.webhook_id IS NULL OR c.open = 0)
-       AND (e.actual_end_at IS NULL OR e.actual_end_at >= w.created_at)${since === null ? "" : " AND (e.actual_end_at IS NULL OR e.actual_end_at >= ?)"}
-     LIMIT 1000`,
+       AND (e.actual_end_at IS NULL OR e.actual_end_at >= w.created_at)`;
+  const rows = await r.query<Record<string, unknown>>(
+    since === null
+      ? `${select("")} LIMIT 1000`
+      : `SELECT * FROM (${select(" AND e.actual_end_at IS NULL")} UNION ALL ${select(" AND e.actual_end_at >= ?")}) d LIMIT 1000`,
     since === null ? [] : [since],
   );
   return rows.map((row) => ({ webhookId: String(row.webhook_id), executionId: String(row.execution_id), closed: row.existing != null }));
@@ -111,9 +115,21 @@ export async function claimCursors(tx: Tx, due: DueCursor[], now: number, leaseM
     [...due.flatMap((d) => [d.endpoint.id, d.executionId]), now],
   );
   const byKey = new Map(due.map((d) => [`${d.endpoint.id}/${d.executionId}`, d]));
+  // The webhooks as they are now (a PATCH may have changed the event types since the due read; a disabled or deleted
+  // one is passed over).
+  const ids = [...new Set(locked.map((row) => String(row.webhook_id)))];
+  const current = new Map(
+    (ids.length
+      ? await tx.query<Record<string, unknown>>(`SELECT id, events, created_at FROM webhooks WHERE enabled = 1 AND id IN (${ids.map(() => "?").join(", ")})`, ids)
+      : []
+    ).map((w) => [String(w.id), { events: JSON.parse(String(w.events)) as EventType[], createdAt: toInt(w.created_at) }]),
+  );
   const out: Claimed[] = [];
   for (const row of locked) {
-    const cursor = byKey.get(`${row.webhook_id}/${row.execution_id}`)!;
+    const fresh = current.get(String(row.webhook_id));
+    if (!fresh) continue;
+    const seen = byKey.get(`${row.webhook_id}/${row.execution_id}`)!;
+    const cursor: DueCursor = { ...seen, endpoint: { ...seen.endpoint, ...fresh } };
     const from = toInt(row.delivered_position);
     const key = [cursor.endpoint.id, cursor.executionId];
     // A holder whose lease ran out left its sends pending: they end failed (one holder at a time, so all are its).
@@ -221,9 +237,10 @@ export async function recordSends(tx: Tx, c: Claimed, outcomes: Outcome[], now: 
     ]);
     return false;
   }
-  // The failed event is the cursor's head now: its attempts count on from what it had (1 for a new head).
+  // The failed event is the cursor's head now (the cursor stops right before it, past any unwanted events, so the
+  // next claim counts its attempts on): 1 for a new head.
   await tx.execute("UPDATE webhook_cursors SET delivered_position = ?, attempts = ?, next_attempt_at = ?, claim_token = NULL, lease_expires_at = NULL WHERE webhook_id = ? AND execution_id = ? AND claim_token = ?", [
-    position,
+    c.sends[done].event.position - 1,
     done > 0 ? 1 : toInt(row.attempts) + 1,
     last.retryAt,
     ...key,
