@@ -126,7 +126,7 @@ export class CarrierCalls {
       this.alive.push(attemptId).catch((err) => this.o.logger.warn({ err }, "could not note that calls are alive"));
       return;
     }
-    this.o.completions.push({ attemptId, ...outcomeOf(report.status, report.answeredBy), endedAt: this.o.clock.now(), flow: "stored" });
+    this.o.completions.push({ attemptId, ...outcomeOf(report.status, report.answeredBy), endedAt: this.o.clock.now(), flow: "stored", providerCallId: report.callId });
   }
 
   /** The input the waiting node gets from this request. */

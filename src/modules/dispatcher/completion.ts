@@ -36,6 +36,8 @@ export interface FinishedAttempt {
   failureReason: string | null;
   endedAt: Date;
   flow: FlowResult | "stored";
+  /** The carrier's call id, when the result comes from the carrier (it may arrive before the placement is recorded). */
+  providerCallId?: string;
 }
 
 export interface CompletionReport {
@@ -297,9 +299,14 @@ async function writeResults(tx: Tx, unordered: Array<{ row: AttemptRow; item: Fi
     Math.max(0, item.endedAt.getTime() - row.startedAt),
     JSON.stringify(flow.path),
     JSON.stringify(flow.variables),
+    item.providerCallId ?? null,
   ]);
   await tx.execute(
-    tx.dialect.updateFromRows("call_attempts", "id", RESULT_COLUMNS, writes.length, { where: `(t.outcome IS NULL OR t.failure_reason = '${GUESSED}')` }),
+    tx.dialect.updateFromRows("call_attempts", "id", RESULT_COLUMNS, writes.length, {
+      compare: ["call_id"],
+      also: { provider_call_id: "COALESCE(t.provider_call_id, v.call_id)" },
+      where: `(t.outcome IS NULL OR t.failure_reason = '${GUESSED}')`,
+    }),
     params,
   );
 }
