@@ -321,15 +321,11 @@ export async function markPlaced(tx: Tx, executionId: string, unordered: Placeme
      WHERE execution_id = ? AND status = '${IN_PROGRESS}' AND claim_token IN (${marks(placements.length)})`,
     [executionId, ...placements.map((p) => p.attemptId)],
   );
-  // The carrier's call id is kept even when the call's result got here first (an immediate busy); the flow state
-  // only for a call still open that has none yet.
+  // The call id even when the result got here first (an immediate busy); the flow state only for an open call.
   await tx.execute(
     tx.dialect.updateFromRows("call_attempts", "id", [], placements.length, {
       compare: ["call_id", "new_state"],
-      also: {
-        provider_call_id: "COALESCE(t.provider_call_id, v.call_id)",
-        flow_state: "CASE WHEN t.outcome IS NULL AND t.flow_state IS NULL THEN v.new_state ELSE t.flow_state END",
-      },
+      also: { provider_call_id: "COALESCE(t.provider_call_id, v.call_id)", flow_state: "CASE WHEN t.outcome IS NULL AND t.flow_state IS NULL THEN v.new_state ELSE t.flow_state END" },
     }),
     placements.flatMap((p) => [p.attemptId, p.providerCallId, JSON.stringify(p.flowState)]),
   );
