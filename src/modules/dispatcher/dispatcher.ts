@@ -5,6 +5,7 @@ import type { ExecutionEventPublisher } from "../../pubsub/execution-events";
 import type { Clock } from "../../shared/clock";
 import type { Logger } from "../../shared/logger";
 import { sleep } from "../../shared/retry";
+import { WakeSignal } from "../../shared/wake-signal";
 import { ExecutionStatus as S } from "../execution/execution.entity";
 import type { Carrier } from "../telephony/carrier";
 import type { TelephonyProvider } from "../telephony/telephony.provider";
@@ -75,9 +76,7 @@ export class Dispatcher {
   private loop: Promise<void> | null = null;
   private draining = false;
   private stopped: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
-  /** A wake-up that came while the loop was busy: the next idle() returns at once. */
-  private woken = false;
+  private readonly signal = new WakeSignal();
   private roundRobin = 0;
   private lastReclaimCheck = 0;
 
@@ -88,7 +87,8 @@ export class Dispatcher {
     this.maxInFlight = o.maxInFlight ?? 10_000;
     this.claimBatch = o.claimBatch ?? 500;
     this.pacer = o.pacer ?? unlimitedPacer;
-    const wake = () => this.wake();
+    // Parts wake the loop when capacity frees up (a completion, a placement): claim again without waiting for the poll.
+    const wake = () => this.signal.wake();
     const flows = new FlowCache(o.db);
     const common = { db: o.db, clock: o.clock, events: o.events, logger: this.log };
     this.completions = new CompletionWriter({ ...common, batch: o.completionBatch, onWritten: wake });
@@ -121,7 +121,7 @@ export class Dispatcher {
 
   private async drain(): Promise<void> {
     this.draining = true;
-    this.wake();
+    this.signal.wake();
     await this.loop;
     const deadline = Date.now() + this.o.drainMs;
     if (this.placer.running > 0) {
@@ -150,33 +150,13 @@ export class Dispatcher {
       } catch (err) {
         this.logFailure(err, "dispatcher tick failed");
       }
-      if (!busy && !this.draining) await this.idle(this.o.pollMs);
+      if (!busy && !this.draining) await this.signal.sleep(this.o.pollMs);
     }
-  }
-
-  /** Sleeps until the next poll, or earlier when a completion frees capacity. */
-  private idle(ms: number): Promise<void> {
-    if (this.woken) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
-    });
-  }
-
-  /** Ends idle() now, or makes the next one return at once. */
-  private wake(): void {
-    if (this.wakeUp) this.wakeUp();
-    else this.woken = true;
   }
 
   /** One pass of scheduler, lease work and claims; answers whether it claimed anything (then it runs again at once). */
   private async tick(): Promise<boolean> {
-    this.woken = false; // what this pass reads is newer than any wake-up so far
+    this.signal.clear();
     const executions = await this.o.db.read((r) => listUnfinishedExecutions(r));
     const now = this.o.clock.now().getTime();
     for (const e of executions) {

@@ -2,6 +2,7 @@ import type { Db } from "../../db/db";
 import { isConnectionError } from "../../db/db";
 import type { Clock } from "../../shared/clock";
 import type { Logger } from "../../shared/logger";
+import { WakeSignal } from "../../shared/wake-signal";
 import { webhookHeaders } from "./webhook-signature";
 import { Claimed, claimCursors, discoverCursors, openCursors, Outcome, recordSends, selectDue, WireEvent } from "./webhook.store";
 
@@ -54,8 +55,7 @@ export class WebhookDeliverer {
   private readonly aborts = new Set<AbortController>();
   private loop: Promise<void> | null = null;
   private stopping = false;
-  private wakeUp: (() => void) | null = null;
-  private woken = false;
+  private readonly signal = new WakeSignal();
   private lastSweep = 0;
   private lastDiscovery = 0;
 
@@ -78,7 +78,7 @@ export class WebhookDeliverer {
   /** Stops claiming, aborts requests in flight and releases their claims (for any process to send again). */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wakeUp?.();
+    this.signal.wake();
     await this.loop;
     for (const a of this.aborts) a.abort();
     await Promise.all([...this.sending]);
@@ -92,32 +92,13 @@ export class WebhookDeliverer {
       } catch (err) {
         if (!isConnectionError(err)) this.log.error({ err }, "webhook delivery pass failed");
       }
-      if (!busy && !this.stopping) await this.idle();
+      if (!busy && !this.stopping) await this.signal.sleep(this.o.pollMs);
     }
-  }
-
-  private idle(): Promise<void> {
-    if (this.woken) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, this.o.pollMs);
-      const self = this;
-      function done() {
-        clearTimeout(timer);
-        self.wakeUp = null;
-        resolve();
-      }
-      this.wakeUp = done;
-    });
-  }
-
-  private wake(): void {
-    if (this.wakeUp) this.wakeUp();
-    else this.woken = true;
   }
 
   /** One pass; answers whether it claimed anything (then it runs again at once). */
   private async pass(): Promise<boolean> {
-    this.woken = false;
+    this.signal.clear();
     const { db, clock } = this.o;
     const now = clock.now().getTime();
     // New executions are looked for once per poll interval (not on every busy pass); all of them once per sweep.
@@ -159,7 +140,7 @@ export class WebhookDeliverer {
         if (left > 0) this.perEndpoint.set(id, left);
         else this.perEndpoint.delete(id);
         this.sending.delete(p);
-        this.wake();
+        this.signal.wake();
       });
     this.sending.add(p);
   }
