@@ -24,7 +24,7 @@ import { recreateDatabase } from "../src/db/mysql-admin";
 import { createApp } from "../src/app";
 import { loadConfig, parseDatabaseUrl } from "../src/config/config";
 import { createLogger } from "../src/shared/logger";
-import { machine, seedAudience } from "./support";
+import { machine, percentile, seedAudience } from "./support";
 
 const url = process.argv[2] ?? "mariadb://root@127.0.0.1:3306/voicecast_bench_rest";
 const sizes = (process.argv[3] ?? "1000,1000000").split(",").map(Number);
@@ -88,10 +88,6 @@ async function setup(): Promise<Target[]> {
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 /** The floor of this machine at this moment: a bare node:http server answering a fixed JSON body of the same size. */

@@ -11,7 +11,7 @@ import { createApp } from "../src/app";
 import { loadConfig } from "../src/config/config";
 import { recreateDatabase } from "../src/db/mysql-admin";
 import { Receiver } from "../test/webhooks/support";
-import { seedAudience } from "./support";
+import { percentile, seedAudience } from "./support";
 
 export interface WebhookLag {
   attempts: number;
@@ -25,8 +25,6 @@ export interface WebhookLag {
   outOfOrder: number;
   load: [number, number];
 }
-
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 export async function measureWebhookLag(url: string, attempts = 10_000, simCallMs = 0, maxConcurrentCalls = 200): Promise<WebhookLag> {
   await recreateDatabase(url);
@@ -76,8 +74,8 @@ export async function measureWebhookLag(url: string, attempts = 10_000, simCallM
       events: got.length,
       runSeconds,
       lastEventSeconds: (got[got.length - 1].at - t0) / 1000,
-      p50: pct(sorted, 50),
-      p99: pct(sorted, 99),
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
       max: sorted[sorted.length - 1],
       duplicates: got.length - new Set(got.map((r) => r.id)).size,
       outOfOrder: positions.filter((p, i) => i > 0 && p <= positions[i - 1]).length,

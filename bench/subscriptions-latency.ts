@@ -29,7 +29,7 @@ import { App, createApp } from "../src/app";
 import { loadConfig } from "../src/config/config";
 import { ExecutionContactStatus as C, ProgramExecution } from "../src/modules/execution/execution.entity";
 import { readExecution } from "../src/modules/execution/execution.store";
-import { machine } from "./support";
+import { machine, percentile } from "./support";
 
 const dbUrl = process.env.BENCH_DATABASE_URL ?? "mariadb://root@127.0.0.1:3306/voicecast_bench_subs";
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -47,10 +47,6 @@ const QUERY = `subscription ($id: ID!) { executionProgress(executionId: $id) {
   createdAt updatedAt sequence } }`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 function summary(samples: number[]): { p50: number; p90: number; p99: number; max: number } {
   const s = [...samples].sort((a, b) => a - b);

@@ -42,3 +42,8 @@ export function machine(): string {
 export function fmtMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
 }
+
+/** The p-th percentile of ascending `sorted` samples (the sample at ⌊p/100 × n⌋, the last one for p = 100). */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
